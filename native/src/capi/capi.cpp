@@ -1,0 +1,478 @@
+// The C API facade: argument checks, id lookup, exceptions turned into RTC_ERR_* codes.
+#include "channel/data_channel.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+#include "common/registry.hpp"
+#include "pc/peer_connection.hpp"
+#include "sctp/sctp_settings.hpp"
+#include "sctp/sctp_transport.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+using namespace rtcimpl;
+
+namespace {
+
+template <typename F> int guard(const char *fn, F &&f) {
+	try {
+		return f();
+	} catch (const std::invalid_argument &e) {
+		LOG_WARNING(std::string(fn) + ": " + e.what());
+		return RTC_ERR_INVALID;
+	} catch (const std::exception &e) {
+		LOG_ERROR(std::string(fn) + ": " + e.what());
+		return RTC_ERR_FAILURE;
+	} catch (...) {
+		LOG_ERROR(std::string(fn) + ": unknown error");
+		return RTC_ERR_FAILURE;
+	}
+}
+
+std::shared_ptr<PeerConnection> getPc(int id) {
+	auto pc = Registry::instance().getAs<PeerConnection>(id, Entity::Kind::PeerConnection);
+	if (!pc)
+		LOG_WARNING("unknown peer connection id " + std::to_string(id));
+	return pc;
+}
+
+std::shared_ptr<DataChannel> getDc(int id) {
+	auto dc = Registry::instance().getAs<DataChannel>(id, Entity::Kind::DataChannel);
+	if (!dc)
+		LOG_WARNING("unknown data channel id " + std::to_string(id));
+	return dc;
+}
+
+// String getter convention: NULL buffer -> size needed incl. NUL; else copy or TOO_SMALL.
+int copyOut(const std::string &s, char *buffer, int size) {
+	int needed = int(s.size()) + 1;
+	if (!buffer)
+		return needed;
+	if (size < needed)
+		return RTC_ERR_TOO_SMALL;
+	std::memcpy(buffer, s.data(), s.size());
+	buffer[s.size()] = '\0';
+	return needed;
+}
+
+int copyOut(const std::optional<std::string> &s, char *buffer, int size) {
+	if (!s)
+		return RTC_ERR_NOT_AVAIL;
+	return copyOut(*s, buffer, size);
+}
+
+template <typename Cb> int setPcCallback(int pc, Cb cb, std::atomic<Cb> PeerConnection::*field) {
+	auto p = getPc(pc);
+	if (!p)
+		return RTC_ERR_INVALID;
+	((*p).*field).store(cb);
+	return RTC_ERR_SUCCESS;
+}
+
+template <typename Cb> int setDcCallback(int id, Cb cb, std::atomic<Cb> DataChannel::*field) {
+	auto d = getDc(id);
+	if (!d)
+		return RTC_ERR_INVALID;
+	((*d).*field).store(cb);
+	return RTC_ERR_SUCCESS;
+}
+
+void deleteEntity(const std::shared_ptr<Entity> &e) {
+	bool onLoop = EventLoop::instance().isLoopThread();
+	e->markDeleted(onLoop);
+	if (e->kind() == Entity::Kind::PeerConnection) {
+		std::static_pointer_cast<PeerConnection>(e)->destroy();
+	} else {
+		auto dc = std::static_pointer_cast<DataChannel>(e);
+		dc->close();
+		if (auto pc = dc->peerConnection())
+			pc->removeDataChannel(dc);
+	}
+}
+
+} // namespace
+
+extern "C" {
+
+RTC_C_EXPORT void rtcInitLogger(rtcLogLevel level, rtcLogCallbackFunc cb) { log::init(level, cb); }
+
+RTC_C_EXPORT void rtcSetUserPointer(int id, void *ptr) {
+	if (auto e = Registry::instance().get(id))
+		e->setUserPointer(ptr);
+}
+
+RTC_C_EXPORT void *rtcGetUserPointer(int id) {
+	auto e = Registry::instance().get(id);
+	return e ? e->userPointer() : nullptr;
+}
+
+RTC_C_EXPORT int rtcCreatePeerConnection(const rtcConfiguration *config) {
+	return guard(__func__, [&] {
+		if (!config)
+			throw std::invalid_argument("NULL configuration");
+		PeerConfig c;
+		if (config->iceServersCount < 0 || (config->iceServersCount > 0 && !config->iceServers))
+			throw std::invalid_argument("bad iceServers array");
+		for (int i = 0; i < config->iceServersCount; ++i) {
+			if (!config->iceServers[i])
+				throw std::invalid_argument("NULL ICE server URL");
+			c.iceServers.emplace_back(config->iceServers[i]);
+		}
+		if (config->proxyServer && *config->proxyServer)
+			LOG_WARNING("proxyServer is not supported; ignored");
+		if (config->bindAddress)
+			c.bindAddress = config->bindAddress;
+		if (config->certificateType < RTC_CERTIFICATE_DEFAULT || config->certificateType > RTC_CERTIFICATE_RSA)
+			throw std::invalid_argument("unknown certificate type");
+		c.certificateType = config->certificateType;
+		if (config->iceTransportPolicy != RTC_TRANSPORT_POLICY_ALL &&
+		    config->iceTransportPolicy != RTC_TRANSPORT_POLICY_RELAY)
+			throw std::invalid_argument("unknown ICE transport policy");
+		c.transportPolicy = config->iceTransportPolicy;
+		c.enableIceTcp = config->enableIceTcp;
+		c.disableAutoNegotiation = config->disableAutoNegotiation;
+		if (config->portRangeEnd && config->portRangeBegin > config->portRangeEnd)
+			throw std::invalid_argument("port range begin is above its end");
+		c.portRangeBegin = config->portRangeBegin;
+		c.portRangeEnd = config->portRangeEnd;
+		if (config->mtu > 0) {
+			if (config->mtu < 576 || config->mtu > 65535)
+				throw std::invalid_argument("MTU must be within 576..65535");
+			c.mtu = config->mtu;
+		}
+		if (config->maxMessageSize > 0)
+			c.maxMessageSize = uint32_t(config->maxMessageSize);
+		auto pc = std::make_shared<PeerConnection>(std::move(c));
+		return Registry::instance().add(pc);
+	});
+}
+
+RTC_C_EXPORT int rtcClosePeerConnection(int pc) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		p->close();
+		return RTC_ERR_SUCCESS;
+	});
+}
+
+RTC_C_EXPORT int rtcDeletePeerConnection(int pc) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		Registry::instance().remove(pc);
+		deleteEntity(p);
+		return RTC_ERR_SUCCESS;
+	});
+}
+
+RTC_C_EXPORT int rtcSetLocalDescriptionCallback(int pc, rtcDescriptionCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::descriptionCallback);
+}
+RTC_C_EXPORT int rtcSetLocalCandidateCallback(int pc, rtcCandidateCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::candidateCallback);
+}
+RTC_C_EXPORT int rtcSetStateChangeCallback(int pc, rtcStateChangeCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::stateCallback);
+}
+RTC_C_EXPORT int rtcSetIceStateChangeCallback(int pc, rtcIceStateChangeCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::iceStateCallback);
+}
+RTC_C_EXPORT int rtcSetGatheringStateChangeCallback(int pc, rtcGatheringStateCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::gatheringStateCallback);
+}
+RTC_C_EXPORT int rtcSetSignalingStateChangeCallback(int pc, rtcSignalingStateCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::signalingStateCallback);
+}
+RTC_C_EXPORT int rtcSetDataChannelCallback(int pc, rtcDataChannelCallbackFunc cb) {
+	return setPcCallback(pc, cb, &PeerConnection::dataChannelCallback);
+}
+
+RTC_C_EXPORT int rtcSetLocalDescription(int pc, const char *type) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		return p ? p->setLocalDescription(type) : RTC_ERR_INVALID;
+	});
+}
+
+RTC_C_EXPORT int rtcSetRemoteDescription(int pc, const char *sdp, const char *type) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		return p ? p->setRemoteDescription(sdp, type) : RTC_ERR_INVALID;
+	});
+}
+
+RTC_C_EXPORT int rtcAddRemoteCandidate(int pc, const char *cand, const char *mid) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		return p ? p->addRemoteCandidate(cand, mid) : RTC_ERR_INVALID;
+	});
+}
+
+#define RTC_PC_STRING_GETTER(name, expr)                                                           \
+	RTC_C_EXPORT int name(int pc, char *buffer, int size) {                                        \
+		return guard(#name, [&] {                                                                  \
+			auto p = getPc(pc);                                                                    \
+			if (!p)                                                                                \
+				return RTC_ERR_INVALID;                                                            \
+			if (buffer && size <= 0)                                                               \
+				return RTC_ERR_INVALID;                                                            \
+			return copyOut(expr, buffer, size);                                                    \
+		});                                                                                        \
+	}
+
+RTC_PC_STRING_GETTER(rtcGetLocalDescription, p->localDescription())
+RTC_PC_STRING_GETTER(rtcGetRemoteDescription, p->remoteDescription())
+RTC_PC_STRING_GETTER(rtcGetLocalDescriptionType, p->localDescriptionType())
+RTC_PC_STRING_GETTER(rtcGetRemoteDescriptionType, p->remoteDescriptionType())
+RTC_PC_STRING_GETTER(rtcCreateOffer, p->createOffer())
+RTC_PC_STRING_GETTER(rtcCreateAnswer, p->createAnswer())
+
+RTC_C_EXPORT int rtcGetLocalAddress(int pc, char *buffer, int size) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		std::string address;
+		if (!p->selectedPair(nullptr, nullptr, &address, nullptr))
+			return RTC_ERR_NOT_AVAIL;
+		return copyOut(address, buffer, size);
+	});
+}
+
+RTC_C_EXPORT int rtcGetRemoteAddress(int pc, char *buffer, int size) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		std::string address;
+		if (!p->selectedPair(nullptr, nullptr, nullptr, &address))
+			return RTC_ERR_NOT_AVAIL;
+		return copyOut(address, buffer, size);
+	});
+}
+
+RTC_C_EXPORT int rtcGetSelectedCandidatePair(int pc, char *local, int localSize, char *remote,
+                                             int remoteSize) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		std::string l, r;
+		if (!p->selectedPair(&l, &r, nullptr, nullptr))
+			return RTC_ERR_NOT_AVAIL;
+		int a = copyOut(l, local, localSize);
+		if (a < 0)
+			return a;
+		int b = copyOut(r, remote, remoteSize);
+		if (b < 0)
+			return b;
+		return std::max(a, b);
+	});
+}
+
+RTC_C_EXPORT bool rtcIsNegotiationNeeded(int pc) {
+	auto p = getPc(pc);
+	return p && p->negotiationNeeded();
+}
+
+RTC_C_EXPORT int rtcGetMaxDataChannelStream(int pc) {
+	auto p = getPc(pc);
+	return p ? p->maxDataChannelStream() : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcGetRemoteMaxMessageSize(int pc) {
+	auto p = getPc(pc);
+	return p ? p->remoteMaxMessageSize() : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcCreateDataChannel(int pc, const char *label) {
+	return rtcCreateDataChannelEx(pc, label, nullptr);
+}
+
+RTC_C_EXPORT int rtcCreateDataChannelEx(int pc, const char *label, const rtcDataChannelInit *init) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		return p ? p->createDataChannel(label, init) : RTC_ERR_INVALID;
+	});
+}
+
+RTC_C_EXPORT int rtcDeleteDataChannel(int dc) {
+	return guard(__func__, [&] {
+		auto d = getDc(dc);
+		if (!d)
+			return RTC_ERR_INVALID;
+		Registry::instance().remove(dc);
+		deleteEntity(d);
+		return RTC_ERR_SUCCESS;
+	});
+}
+
+RTC_C_EXPORT int rtcGetDataChannelStream(int dc) {
+	auto d = getDc(dc);
+	if (!d)
+		return RTC_ERR_INVALID;
+	return d->stream() >= 0 ? d->stream() : RTC_ERR_NOT_AVAIL;
+}
+
+RTC_C_EXPORT int rtcGetDataChannelLabel(int dc, char *buffer, int size) {
+	return guard(__func__, [&] {
+		auto d = getDc(dc);
+		if (!d || (buffer && size <= 0))
+			return RTC_ERR_INVALID;
+		return copyOut(d->label(), buffer, size);
+	});
+}
+
+RTC_C_EXPORT int rtcGetDataChannelProtocol(int dc, char *buffer, int size) {
+	return guard(__func__, [&] {
+		auto d = getDc(dc);
+		if (!d || (buffer && size <= 0))
+			return RTC_ERR_INVALID;
+		return copyOut(d->protocol(), buffer, size);
+	});
+}
+
+RTC_C_EXPORT int rtcGetDataChannelReliability(int dc, rtcReliability *reliability) {
+	auto d = getDc(dc);
+	if (!d || !reliability)
+		return RTC_ERR_INVALID;
+	*reliability = d->reliability();
+	return RTC_ERR_SUCCESS;
+}
+
+RTC_C_EXPORT int rtcSetOpenCallback(int id, rtcOpenCallbackFunc cb) {
+	auto d = getDc(id);
+	if (!d)
+		return RTC_ERR_INVALID;
+	d->setOpenCallback(cb);
+	return RTC_ERR_SUCCESS;
+}
+RTC_C_EXPORT int rtcSetClosedCallback(int id, rtcClosedCallbackFunc cb) {
+	return setDcCallback(id, cb, &DataChannel::closedCallback);
+}
+RTC_C_EXPORT int rtcSetErrorCallback(int id, rtcErrorCallbackFunc cb) {
+	return setDcCallback(id, cb, &DataChannel::errorCallback);
+}
+RTC_C_EXPORT int rtcSetMessageCallback(int id, rtcMessageCallbackFunc cb) {
+	auto d = getDc(id);
+	if (!d)
+		return RTC_ERR_INVALID;
+	d->setMessageCallback(cb);
+	return RTC_ERR_SUCCESS;
+}
+RTC_C_EXPORT int rtcSetBufferedAmountLowCallback(int id, rtcBufferedAmountLowCallbackFunc cb) {
+	return setDcCallback(id, cb, &DataChannel::bufferedAmountLowCallback);
+}
+RTC_C_EXPORT int rtcSetAvailableCallback(int id, rtcAvailableCallbackFunc cb) {
+	return setDcCallback(id, cb, &DataChannel::availableCallback);
+}
+
+RTC_C_EXPORT int rtcSendMessage(int id, const char *data, int size) {
+	return guard(__func__, [&] {
+		auto d = getDc(id);
+		return d ? d->send(data, size) : RTC_ERR_INVALID;
+	});
+}
+
+RTC_C_EXPORT int rtcClose(int id) {
+	return guard(__func__, [&] {
+		auto e = Registry::instance().get(id);
+		if (!e)
+			return RTC_ERR_INVALID;
+		if (e->kind() == Entity::Kind::PeerConnection) {
+			std::static_pointer_cast<PeerConnection>(e)->close();
+			return RTC_ERR_SUCCESS;
+		}
+		return std::static_pointer_cast<DataChannel>(e)->close();
+	});
+}
+
+RTC_C_EXPORT int rtcDelete(int id) {
+	return guard(__func__, [&] {
+		auto e = Registry::instance().remove(id);
+		if (!e)
+			return RTC_ERR_INVALID;
+		deleteEntity(e);
+		return RTC_ERR_SUCCESS;
+	});
+}
+
+RTC_C_EXPORT bool rtcIsOpen(int id) {
+	auto d = Registry::instance().getAs<DataChannel>(id, Entity::Kind::DataChannel);
+	return d && d->state() == DataChannel::State::Open;
+}
+
+RTC_C_EXPORT bool rtcIsClosed(int id) {
+	auto d = Registry::instance().getAs<DataChannel>(id, Entity::Kind::DataChannel);
+	return d && d->state() == DataChannel::State::Closed;
+}
+
+RTC_C_EXPORT int rtcMaxMessageSize(int id) {
+	auto d = getDc(id);
+	return d ? d->maxMessageSize() : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcGetBufferedAmount(int id) {
+	auto d = getDc(id);
+	return d ? d->bufferedAmount() : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcSetBufferedAmountLowThreshold(int id, int amount) {
+	auto d = getDc(id);
+	return d ? d->setBufferedAmountLowThreshold(amount) : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcGetAvailableAmount(int id) {
+	auto d = getDc(id);
+	return d ? d->availableAmount() : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT int rtcReceiveMessage(int id, char *buffer, int *size) {
+	auto d = getDc(id);
+	return d ? d->receive(buffer, size) : RTC_ERR_INVALID;
+}
+
+RTC_C_EXPORT void rtcPreload(void) {
+	try {
+		EventLoop::instance();
+		SctpTransport::init();
+		Certificate::get(RTC_CERTIFICATE_DEFAULT);
+	} catch (const std::exception &e) {
+		LOG_ERROR(std::string("rtcPreload: ") + e.what());
+	}
+}
+
+RTC_C_EXPORT void rtcCleanup(void) {
+	// Delete whatever the user left; the loop thread and usrsctp stay for the process.
+	for (auto &e : Registry::instance().all()) {
+		Registry::instance().remove(e->id());
+		try {
+			deleteEntity(e);
+		} catch (...) {
+		}
+	}
+	EventLoop::instance().runSync([] {});
+}
+
+RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings) {
+	return guard(__func__, [&] {
+		if (!settings)
+			throw std::invalid_argument("NULL settings");
+		SctpTransport::init();
+		sctp::set(*settings);
+		return RTC_ERR_SUCCESS;
+	});
+}
+
+RTC_C_EXPORT int rtcSetThreadPoolSize(unsigned int count) {
+	// Callbacks run on the one event thread, in order per object; the size is accepted for
+	// compatibility and has no effect.
+	(void)count;
+	return RTC_ERR_SUCCESS;
+}
+
+} // extern "C"

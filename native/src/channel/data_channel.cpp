@@ -1,0 +1,270 @@
+#include "channel/data_channel.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+#include "pc/peer_connection.hpp"
+
+#include <cstring>
+
+namespace rtcimpl {
+
+DataChannel::DataChannel(std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
+                         rtcReliability reliability, bool negotiated, int stream)
+    : Entity(Kind::DataChannel), mPc(std::move(pc)), mLabel(std::move(label)),
+      mProtocol(std::move(protocol)), mReliability(reliability), mNegotiated(negotiated),
+      mStream(stream) {}
+
+SctpReliability DataChannel::sctpReliability() const {
+	SctpReliability r;
+	r.unordered = mReliability.unordered;
+	if (mReliability.unreliable) {
+		if (mReliability.maxPacketLifeTime > 0) {
+			r.type = SctpReliability::Type::Timed;
+			r.value = mReliability.maxPacketLifeTime;
+		} else {
+			r.type = SctpReliability::Type::Rexmit;
+			r.value = mReliability.maxRetransmits;
+		}
+	}
+	return r;
+}
+
+void DataChannel::post(std::function<void(DataChannel &)> fn) {
+	auto self = std::static_pointer_cast<DataChannel>(shared_from_this());
+	EventLoop::instance().post([self, fn = std::move(fn)] { fn(*self); });
+}
+
+int DataChannel::send(const char *data, int size) {
+	if (!data && size != 0) {
+		LOG_WARNING("rtcSendMessage: NULL data");
+		return RTC_ERR_INVALID;
+	}
+	if (mState.load() != State::Open) {
+		LOG_WARNING("rtcSendMessage: data channel " + std::to_string(id()) + " is not open");
+		return RTC_ERR_FAILURE;
+	}
+	auto transport = std::atomic_load(&mTransport);
+	if (!transport)
+		return RTC_ERR_FAILURE;
+	uint32_t ppid;
+	size_t length;
+	if (size < 0) {
+		ppid = uint32_t(Ppid::String);
+		length = std::strlen(data);
+	} else {
+		ppid = uint32_t(Ppid::Binary);
+		length = size_t(size);
+	}
+	if (length > size_t(maxMessageSize())) {
+		LOG_WARNING("rtcSendMessage: message of " + std::to_string(length) +
+		            " bytes exceeds the max message size " + std::to_string(maxMessageSize()));
+		return RTC_ERR_INVALID;
+	}
+	if (!transport->send(uint16_t(stream()), ppid, data, length, sctpReliability()))
+		return RTC_ERR_FAILURE;
+	return RTC_ERR_SUCCESS;
+}
+
+int DataChannel::close() {
+	State s = mState.load();
+	if (s == State::Closed || s == State::Closing)
+		return RTC_ERR_SUCCESS;
+	auto transport = std::atomic_load(&mTransport);
+	if (s == State::Connecting || !transport || !transport->isConnected() || stream() < 0) {
+		// Never opened: nothing to reset on the wire.
+		mState = State::Closing;
+		post([](DataChannel &dc) { dc.onClosed(); });
+		return RTC_ERR_SUCCESS;
+	}
+	mState = State::Closing;
+	// Outgoing stream reset (RFC 8831 section 6.7); the peer answers with its own reset.
+	transport->resetStream(uint16_t(stream()));
+	return RTC_ERR_SUCCESS;
+}
+
+int DataChannel::maxMessageSize() const {
+	uint32_t remote = mRemoteMaxMessageSize.load();
+	auto pc = mPc.lock();
+	uint32_t local = pc ? pc->localMaxMessageSize() : 262144;
+	if (remote == 0) // RFC 8841: 0 means the peer takes any size; keep ours as the bound
+		return int(local);
+	return int(remote);
+}
+
+int DataChannel::bufferedAmount() const {
+	auto transport = std::atomic_load(&mTransport);
+	if (!transport || stream() < 0)
+		return 0;
+	return int(transport->bufferedAmount(uint16_t(stream())));
+}
+
+int DataChannel::setBufferedAmountLowThreshold(int amount) {
+	if (amount < 0)
+		return RTC_ERR_INVALID;
+	mLowThreshold = size_t(amount);
+	return RTC_ERR_SUCCESS;
+}
+
+int DataChannel::availableAmount() const {
+	std::lock_guard lock(mQueueMutex);
+	return int(mQueuedBytes);
+}
+
+int DataChannel::receive(char *buffer, int *size) {
+	if (!size)
+		return RTC_ERR_INVALID;
+	std::lock_guard lock(mQueueMutex);
+	if (mQueue.empty())
+		return RTC_ERR_NOT_AVAIL;
+	auto &m = mQueue.front();
+	int needed = int(m.data.size()) + (m.isString ? 1 : 0);
+	if (!buffer) {
+		*size = m.isString ? -needed : needed;
+		return RTC_ERR_SUCCESS;
+	}
+	int capacity = std::abs(*size);
+	if (capacity < needed) {
+		*size = m.isString ? -needed : needed;
+		return RTC_ERR_TOO_SMALL;
+	}
+	if (!m.data.empty())
+		std::memcpy(buffer, m.data.data(), m.data.size());
+	if (m.isString) {
+		buffer[m.data.size()] = '\0';
+		*size = -needed;
+	} else {
+		*size = needed;
+	}
+	mQueuedBytes -= m.data.size();
+	mQueue.pop_front();
+	return RTC_ERR_SUCCESS;
+}
+
+void DataChannel::setOpenCallback(rtcOpenCallbackFunc cb) {
+	openCallback = cb;
+	// A channel announced by the peer is already open when the user gets to set this.
+	if (cb && mState.load() == State::Open && !mOpenDelivered.load())
+		post([](DataChannel &dc) {
+			if (dc.mState.load() == State::Open && !dc.mOpenDelivered.exchange(true))
+				if (auto cb = dc.openCallback.load())
+					dc.invoke([&] { cb(dc.id(), dc.userPointer()); });
+		});
+}
+
+void DataChannel::setMessageCallback(rtcMessageCallbackFunc cb) {
+	mMessageCallback = cb;
+	if (cb)
+		post([](DataChannel &dc) { dc.flushPending(); });
+}
+
+void DataChannel::attach(std::shared_ptr<SctpTransport> transport, uint32_t remoteMaxMessageSize) {
+	mRemoteMaxMessageSize = remoteMaxMessageSize;
+	std::atomic_store(&mTransport, std::move(transport));
+}
+
+bool DataChannel::sendDcep(const std::vector<char> &message) {
+	auto transport = std::atomic_load(&mTransport);
+	if (!transport || stream() < 0)
+		return false;
+	SctpReliability reliable; // DCEP messages always go reliable and ordered
+	return transport->send(uint16_t(stream()), uint32_t(Ppid::Dcep), message.data(), message.size(),
+	                       reliable);
+}
+
+void DataChannel::onOpen() {
+	State expected = State::Connecting;
+	if (!mState.compare_exchange_strong(expected, State::Open))
+		return;
+	if (auto cb = openCallback.load()) {
+		mOpenDelivered = true;
+		invoke([&] { cb(id(), userPointer()); });
+	}
+}
+
+void DataChannel::onMessage(uint32_t ppid, const char *data, size_t size) {
+	State s = mState.load();
+	if (s == State::Closed)
+		return;
+	switch (Ppid(ppid)) {
+	case Ppid::String:
+	case Ppid::StringPartial: deliver(data, size, true); break;
+	case Ppid::Binary:
+	case Ppid::BinaryPartial: deliver(data, size, false); break;
+	case Ppid::StringEmpty: deliver(data, 0, true); break;
+	case Ppid::BinaryEmpty: deliver(data, 0, false); break;
+	default: LOG_DEBUG("data channel: message with unknown PPID " + std::to_string(ppid) + " dropped");
+	}
+}
+
+void DataChannel::deliver(const char *data, size_t size, bool isString) {
+	auto cb = mMessageCallback.load();
+	bool queueEmpty;
+	{
+		std::lock_guard lock(mQueueMutex);
+		queueEmpty = mQueue.empty();
+		if (!cb || !queueEmpty) {
+			// Polling mode, or earlier messages still wait: keep the order.
+			mQueue.push_back(Message{std::vector<char>(data, data + size), isString});
+			mQueuedBytes += size;
+		}
+	}
+	if (cb && queueEmpty) {
+		if (isString) {
+			mScratch.assign(data, data + size);
+			mScratch.push_back('\0');
+			invoke([&] { cb(id(), mScratch.data(), -int(size + 1), userPointer()); });
+		} else {
+			invoke([&] { cb(id(), data, int(size), userPointer()); });
+		}
+		return;
+	}
+	if (cb) {
+		flushPending();
+		return;
+	}
+	if (auto acb = availableCallback.load())
+		invoke([&] { acb(id(), userPointer()); });
+}
+
+void DataChannel::flushPending() {
+	for (;;) {
+		auto cb = mMessageCallback.load();
+		if (!cb || deleted())
+			return;
+		Message m;
+		{
+			std::lock_guard lock(mQueueMutex);
+			if (mQueue.empty())
+				return;
+			m = std::move(mQueue.front());
+			mQueue.pop_front();
+			mQueuedBytes -= m.data.size();
+		}
+		if (m.isString) {
+			m.data.push_back('\0');
+			invoke([&] { cb(id(), m.data.data(), -int(m.data.size()), userPointer()); });
+		} else {
+			invoke([&] { cb(id(), m.data.data(), int(m.data.size()), userPointer()); });
+		}
+	}
+}
+
+void DataChannel::onBufferedAmount(size_t before, size_t after) {
+	size_t threshold = mLowThreshold.load();
+	if (before > threshold && after <= threshold)
+		if (auto cb = bufferedAmountLowCallback.load())
+			invoke([&] { cb(id(), userPointer()); });
+}
+
+void DataChannel::onClosed() {
+	if (mState.exchange(State::Closed) == State::Closed)
+		return;
+	if (auto cb = closedCallback.load())
+		invoke([&] { cb(id(), userPointer()); });
+}
+
+void DataChannel::onError(const std::string &message) {
+	if (auto cb = errorCallback.load())
+		invoke([&] { cb(id(), message.c_str(), userPointer()); });
+}
+
+} // namespace rtcimpl

@@ -1,0 +1,90 @@
+// One WebRTC data channel (RFC 8831) on one SCTP stream: its options, state, user callbacks,
+// and the receive queue for rtcReceiveMessage polling mode.
+#pragma once
+
+#include "common/entity.hpp"
+#include "rtc/rtc.h"
+#include "sctp/sctp_transport.hpp"
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rtcimpl {
+
+class PeerConnection;
+
+class DataChannel final : public Entity {
+public:
+	enum class State { Connecting, Open, Closing, Closed };
+
+	DataChannel(std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
+	            rtcReliability reliability, bool negotiated, int stream);
+
+	const std::string &label() const { return mLabel; }
+	const std::string &protocol() const { return mProtocol; }
+	rtcReliability reliability() const { return mReliability; }
+	bool negotiated() const { return mNegotiated; }
+	int stream() const { return mStream.load(); }
+	void setStream(int stream) { mStream.store(stream); }
+	State state() const { return mState.load(); }
+	std::shared_ptr<PeerConnection> peerConnection() const { return mPc.lock(); }
+	SctpReliability sctpReliability() const;
+
+	// User API (any thread); return RTC_ERR_* codes.
+	int send(const char *data, int size);
+	int close();
+	int maxMessageSize() const;
+	int bufferedAmount() const;
+	int setBufferedAmountLowThreshold(int amount);
+	int availableAmount() const;
+	int receive(char *buffer, int *size);
+
+	std::atomic<rtcOpenCallbackFunc> openCallback{nullptr};
+	std::atomic<rtcClosedCallbackFunc> closedCallback{nullptr};
+	std::atomic<rtcErrorCallbackFunc> errorCallback{nullptr};
+	std::atomic<rtcBufferedAmountLowCallbackFunc> bufferedAmountLowCallback{nullptr};
+	std::atomic<rtcAvailableCallbackFunc> availableCallback{nullptr};
+	void setOpenCallback(rtcOpenCallbackFunc cb);
+	void setMessageCallback(rtcMessageCallbackFunc cb);
+
+	// From the peer connection, on the loop thread.
+	void attach(std::shared_ptr<SctpTransport> transport, uint32_t remoteMaxMessageSize);
+	void onOpen();
+	void onMessage(uint32_t ppid, const char *data, size_t size);
+	void onBufferedAmount(size_t before, size_t after);
+	void onClosed(); // stream reset by both sides, or the transport went away
+	void onError(const std::string &message);
+	bool sendDcep(const std::vector<char> &message);
+
+private:
+	struct Message {
+		std::vector<char> data;
+		bool isString;
+	};
+	void deliver(const char *data, size_t size, bool isString); // loop thread
+	void flushPending();                                         // loop thread
+	void post(std::function<void(DataChannel &)> fn);
+
+	const std::weak_ptr<PeerConnection> mPc;
+	const std::string mLabel, mProtocol;
+	const rtcReliability mReliability;
+	const bool mNegotiated;
+	std::atomic<int> mStream;
+	std::atomic<State> mState{State::Connecting};
+	std::atomic<bool> mOpenDelivered{false};
+	std::shared_ptr<SctpTransport> mTransport; // std::atomic_load/store: read on any thread
+	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
+	std::atomic<size_t> mLowThreshold{0};
+	std::atomic<rtcMessageCallbackFunc> mMessageCallback{nullptr};
+
+	mutable std::mutex mQueueMutex;
+	std::deque<Message> mQueue;
+	size_t mQueuedBytes = 0;
+	std::vector<char> mScratch; // NUL-terminated copies of string messages, loop thread only
+};
+
+} // namespace rtcimpl

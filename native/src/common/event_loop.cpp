@@ -1,0 +1,91 @@
+#include "common/event_loop.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace rtcimpl {
+
+namespace {
+thread_local bool tOnLoopThread = false;
+
+gboolean runPosted(gpointer data) {
+	auto fn = static_cast<std::function<void()> *>(data);
+	(*fn)();
+	return G_SOURCE_REMOVE;
+}
+
+void deletePosted(gpointer data) { delete static_cast<std::function<void()> *>(data); }
+
+gboolean runTimer(gpointer data) {
+	auto fn = static_cast<EventLoop::TimerFn *>(data);
+	return (*fn)() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+void deleteTimer(gpointer data) { delete static_cast<EventLoop::TimerFn *>(data); }
+} // namespace
+
+EventLoop &EventLoop::instance() {
+	static EventLoop *loop = new EventLoop(); // lives for the process: native threads may outlive main()
+	return *loop;
+}
+
+EventLoop::EventLoop() {
+	mContext = g_main_context_new();
+	mLoop = g_main_loop_new(mContext, FALSE);
+	mThread = g_thread_new("rtc-loop", [](gpointer self) -> gpointer {
+		static_cast<EventLoop *>(self)->run();
+		return nullptr;
+	}, this);
+}
+
+void EventLoop::run() {
+	tOnLoopThread = true;
+	g_main_context_push_thread_default(mContext);
+	g_main_loop_run(mLoop);
+	g_main_context_pop_thread_default(mContext);
+}
+
+bool EventLoop::isLoopThread() const { return tOnLoopThread; }
+
+void EventLoop::post(std::function<void()> fn) {
+	GSource *source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_callback(source, runPosted, new std::function<void()>(std::move(fn)), deletePosted);
+	g_source_attach(source, mContext);
+	g_source_unref(source);
+}
+
+void EventLoop::runSync(const std::function<void()> &fn) {
+	if (isLoopThread()) {
+		fn();
+		return;
+	}
+	std::mutex m;
+	std::condition_variable cv;
+	bool done = false;
+	post([&] {
+		fn();
+		std::lock_guard lock(m);
+		done = true;
+		cv.notify_one();
+	});
+	std::unique_lock lock(m);
+	cv.wait(lock, [&] { return done; });
+}
+
+guint EventLoop::addTimer(std::chrono::milliseconds delay, TimerFn fn) {
+	GSource *source = g_timeout_source_new(guint(delay.count()));
+	g_source_set_callback(source, runTimer, new TimerFn(std::move(fn)), deleteTimer);
+	guint handle = g_source_attach(source, mContext);
+	g_source_unref(source);
+	return handle;
+}
+
+void EventLoop::cancel(guint handle) {
+	if (!handle)
+		return;
+	if (GSource *source = g_main_context_find_source_by_id(mContext, handle))
+		g_source_destroy(source);
+}
+
+} // namespace rtcimpl

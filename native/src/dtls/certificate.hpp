@@ -1,0 +1,33 @@
+// Self-signed DTLS certificate (ECDSA P-256 by default, RSA-2048 on request) and fingerprints.
+#pragma once
+
+#include "rtc/rtc.h"
+
+#include <memory>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <string>
+
+namespace rtcimpl {
+
+class Certificate {
+public:
+	// One certificate per type per process: generation costs milliseconds (RSA: far more).
+	static std::shared_ptr<Certificate> get(rtcCertificateType type);
+	~Certificate();
+
+	X509 *x509() const { return mX509; }
+	EVP_PKEY *key() const { return mKey; }
+	const std::string &fingerprint() const { return mFingerprint; } // sha-256, "AB:CD:..."
+
+	// Fingerprint of any certificate with the named hash ("sha-256", ...); empty if unknown.
+	static std::string fingerprintOf(X509 *cert, const std::string &algorithm);
+
+private:
+	Certificate(X509 *x509, EVP_PKEY *key);
+	X509 *mX509;
+	EVP_PKEY *mKey;
+	std::string mFingerprint;
+};
+
+} // namespace rtcimpl

@@ -1,0 +1,301 @@
+#include "dtls/dtls_transport.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <openssl/err.h>
+#include <stdexcept>
+
+namespace rtcimpl {
+
+namespace {
+constexpr const char *kCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA";
+constexpr unsigned kInitialTimeoutUs = 100 * 1000; // loopback peers answer in well under 1 ms
+constexpr unsigned kMaxTimeoutUs = 3 * 1000 * 1000;
+constexpr size_t kMaxRecord = 16384 + 2048;
+
+int transportIndex() {
+	static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+	return index;
+}
+
+BIO_METHOD *bioMethod(int (*w)(BIO *, const char *, int), int (*r)(BIO *, char *, int),
+                      long (*c)(BIO *, int, long, void *)) {
+	static BIO_METHOD *method = [&] {
+		BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rtc-ice");
+		BIO_meth_set_write(m, w);
+		BIO_meth_set_read(m, r);
+		BIO_meth_set_ctrl(m, c);
+		BIO_meth_set_create(m, [](BIO *b) {
+			BIO_set_init(b, 1);
+			return 1;
+		});
+		return m;
+	}();
+	return method;
+}
+
+std::string opensslError() {
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return "unknown error";
+	char buf[256];
+	ERR_error_string_n(e, buf, sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+} // namespace
+
+DtlsTransport::DtlsTransport(std::shared_ptr<Certificate> certificate, bool client,
+                             std::string remoteAlgorithm, std::string remoteFingerprint, int mtu,
+                             LowerSend lowerSend, Callbacks callbacks)
+    : mCertificate(std::move(certificate)), mClient(client),
+      mRemoteAlgorithm(std::move(remoteAlgorithm)), mRemoteFingerprint(std::move(remoteFingerprint)),
+      mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
+	mCtx = SSL_CTX_new(DTLS_method());
+	if (!mCtx)
+		throw std::runtime_error("SSL_CTX_new failed: " + opensslError());
+	SSL_CTX_set_min_proto_version(mCtx, DTLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(mCtx, DTLS1_2_VERSION);
+	SSL_CTX_set_options(mCtx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+	                              SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_cipher_list(mCtx, kCiphers);
+	SSL_CTX_set1_groups_list(mCtx, "X25519:P-256:P-384");
+	SSL_CTX_set_read_ahead(mCtx, 1);
+	SSL_CTX_set_quiet_shutdown(mCtx, 0);
+	// Self-signed certificates: trust comes from the SDP fingerprint, checked in verifyCallback.
+	SSL_CTX_set_verify(mCtx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyCallback);
+	SSL_CTX_set_verify_depth(mCtx, 1);
+	if (!SSL_CTX_use_certificate(mCtx, mCertificate->x509()) ||
+	    !SSL_CTX_use_PrivateKey(mCtx, mCertificate->key()) || !SSL_CTX_check_private_key(mCtx))
+		throw std::runtime_error("DTLS certificate setup failed: " + opensslError());
+
+	mSsl = SSL_new(mCtx);
+	SSL_set_ex_data(mSsl, transportIndex(), this);
+	BIO *bio = BIO_new(bioMethod(bioWrite, bioRead, bioCtrl));
+	BIO_set_data(bio, this);
+	SSL_set_bio(mSsl, bio, bio); // one BIO for both directions; SSL owns it
+	// Payload MTU: the link MTU minus IPv6 + UDP headers, the worst case.
+	SSL_set_mtu(mSsl, mtu - 48);
+	DTLS_set_timer_cb(mSsl, timerCallback);
+	if (mClient)
+		SSL_set_connect_state(mSsl);
+	else
+		SSL_set_accept_state(mSsl);
+	mRecvBuffer.resize(kMaxRecord * 4);
+}
+
+DtlsTransport::~DtlsTransport() {
+	close();
+	*mAlive = false;
+	EventLoop::instance().cancel(mTimer);
+	std::lock_guard lock(mMutex);
+	SSL_free(mSsl);
+	SSL_CTX_free(mCtx);
+}
+
+std::string DtlsTransport::remoteFingerprintSeen() const { return mSeenFingerprint; }
+
+void DtlsTransport::start() {
+	std::lock_guard lock(mMutex);
+	if (mClosed)
+		return;
+	if (mClient)
+		continueHandshake();
+}
+
+void DtlsTransport::continueHandshake() {
+	int ret = SSL_do_handshake(mSsl);
+	if (ret == 1) {
+		mHandshakeDone = true;
+		EventLoop::instance().cancel(mTimer);
+		mTimer = 0;
+		LOG_DEBUG(std::string("DTLS handshake done as ") + (mClient ? "client" : "server") +
+		          ", cipher " + SSL_get_cipher(mSsl));
+		return;
+	}
+	int err = SSL_get_error(mSsl, ret);
+	if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+		armTimer();
+		return;
+	}
+	std::string reason = mVerifyError.empty() ? "DTLS handshake failed: " + opensslError() : mVerifyError;
+	mClosed = true;
+	EventLoop::instance().cancel(mTimer);
+	mTimer = 0;
+	// Report outside the lock: fail() runs on the loop after this call unwinds.
+	auto alive = mAlive;
+	EventLoop::instance().post([this, alive, reason] {
+		if (*alive)
+			fail(reason);
+	});
+}
+
+void DtlsTransport::armTimer() {
+	timeval tv{};
+	if (!DTLSv1_get_timeout(mSsl, &tv))
+		return;
+	auto ms = std::chrono::milliseconds(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+	EventLoop::instance().cancel(mTimer);
+	auto alive = mAlive;
+	mTimer = EventLoop::instance().addTimer(ms, [this, alive] {
+		if (!*alive)
+			return false;
+		std::lock_guard lock(mMutex);
+		mTimer = 0;
+		if (mClosed || mHandshakeDone)
+			return false;
+		if (DTLSv1_handle_timeout(mSsl) < 0) {
+			mClosed = true;
+			EventLoop::instance().post([this, alive] {
+				if (*alive)
+					fail("DTLS handshake timed out");
+			});
+			return false;
+		}
+		armTimer();
+		return false;
+	});
+}
+
+unsigned int DtlsTransport::timerCallback(SSL *, unsigned int previousUs) {
+	if (previousUs == 0)
+		return kInitialTimeoutUs;
+	return std::min(previousUs * 2, kMaxTimeoutUs);
+}
+
+void DtlsTransport::fail(const std::string &reason) {
+	LOG_WARNING(reason);
+	if (mCallbacks.failed)
+		mCallbacks.failed(reason);
+}
+
+void DtlsTransport::incoming(const char *data, size_t size) {
+	// RFC 7983 demultiplexing: DTLS records start with a content type in 20..63.
+	if (size == 0 || uint8_t(data[0]) < 20 || uint8_t(data[0]) > 63)
+		return;
+	bool justConnected = false, gotClose = false;
+	mRecords.clear();
+	{
+		std::lock_guard lock(mMutex);
+		if (mClosed)
+			return;
+		mReadData = data;
+		mReadSize = size;
+		if (!mHandshakeDone) {
+			continueHandshake();
+			if (mHandshakeDone)
+				justConnected = !mConnectedSignalled.exchange(true);
+		}
+		if (mHandshakeDone && !mClosed) {
+			size_t used = 0;
+			while (used + kMaxRecord <= mRecvBuffer.size()) {
+				int n = SSL_read(mSsl, mRecvBuffer.data() + used, int(mRecvBuffer.size() - used));
+				if (n > 0) {
+					mRecords.emplace_back(used, size_t(n));
+					used += size_t(n);
+					continue;
+				}
+				int err = SSL_get_error(mSsl, n);
+				if (err == SSL_ERROR_ZERO_RETURN) {
+					gotClose = true;
+					mClosed = true;
+				} else if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+					LOG_DEBUG("DTLS read error: " + opensslError());
+				}
+				break;
+			}
+		}
+		mReadData = nullptr;
+		mReadSize = 0;
+	}
+	if (justConnected && mCallbacks.connected)
+		mCallbacks.connected();
+	for (auto &[offset, length] : mRecords)
+		if (mCallbacks.data)
+			mCallbacks.data(mRecvBuffer.data() + offset, length);
+	if (gotClose) {
+		LOG_DEBUG("DTLS close_notify received");
+		if (mCallbacks.closed)
+			mCallbacks.closed();
+	}
+}
+
+bool DtlsTransport::send(const char *data, size_t size) {
+	std::lock_guard lock(mMutex);
+	if (mClosed || !mHandshakeDone)
+		return false;
+	int n = SSL_write(mSsl, data, int(size));
+	if (n <= 0) {
+		ERR_clear_error();
+		return false;
+	}
+	return true;
+}
+
+void DtlsTransport::close() {
+	std::lock_guard lock(mMutex);
+	if (mClosed.exchange(true))
+		return;
+	if (mHandshakeDone)
+		SSL_shutdown(mSsl); // close_notify, best effort
+	EventLoop::instance().cancel(mTimer);
+	mTimer = 0;
+}
+
+int DtlsTransport::bioWrite(BIO *bio, const char *data, int size) {
+	auto t = static_cast<DtlsTransport *>(BIO_get_data(bio));
+	// Losing a datagram is DTLS's problem to recover (retransmission timer); never fail here.
+	if (t->mLowerSend)
+		t->mLowerSend(data, size_t(size));
+	return size;
+}
+
+int DtlsTransport::bioRead(BIO *bio, char *data, int size) {
+	auto t = static_cast<DtlsTransport *>(BIO_get_data(bio));
+	BIO_clear_retry_flags(bio);
+	if (!t->mReadData || t->mReadSize == 0) {
+		BIO_set_retry_read(bio);
+		return -1;
+	}
+	int n = int(std::min(size_t(size), t->mReadSize));
+	std::memcpy(data, t->mReadData, size_t(n));
+	t->mReadData = nullptr; // one datagram per read, as a datagram socket would
+	t->mReadSize = 0;
+	return n;
+}
+
+long DtlsTransport::bioCtrl(BIO *bio, int cmd, long num, void *ptr) {
+	auto t = static_cast<DtlsTransport *>(BIO_get_data(bio));
+	switch (cmd) {
+	case BIO_CTRL_FLUSH: return 1;
+	case BIO_CTRL_PENDING: return t ? long(t->mReadSize) : 0;
+	case BIO_CTRL_WPENDING: return 0;
+	case BIO_CTRL_DGRAM_QUERY_MTU: return 0;
+	case BIO_CTRL_DGRAM_GET_MTU_OVERHEAD: return 0;
+	default: return 0;
+	}
+}
+
+int DtlsTransport::verifyCallback(int, X509_STORE_CTX *ctx) {
+	if (X509_STORE_CTX_get_error_depth(ctx) > 0)
+		return 1; // only the leaf matters; the fingerprint pins it
+	SSL *ssl = static_cast<SSL *>(
+	    X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+	auto t = static_cast<DtlsTransport *>(SSL_get_ex_data(ssl, transportIndex()));
+	X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+	std::string seen = Certificate::fingerprintOf(cert, t->mRemoteAlgorithm);
+	t->mSeenFingerprint = seen;
+	if (seen.empty() || seen != t->mRemoteFingerprint) {
+		t->mVerifyError = "DTLS remote certificate fingerprint mismatch (expected " +
+		                  t->mRemoteAlgorithm + " " + t->mRemoteFingerprint + ", got " + seen + ")";
+		return 0;
+	}
+	return 1;
+}
+
+} // namespace rtcimpl

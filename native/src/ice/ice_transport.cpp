@@ -1,0 +1,332 @@
+#include "ice/ice_transport.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+#include "ice/ice_server.hpp"
+
+#include <agent.h>
+#include <cstring>
+#include <netdb.h>
+#include <stdexcept>
+
+namespace rtcimpl {
+
+namespace {
+// libnice wants numeric addresses for servers; resolve once (loopback in tests).
+std::string resolve(const std::string &host) {
+	addrinfo hints{};
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	addrinfo *res = nullptr;
+	if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res)
+		return {};
+	char buf[INET6_ADDRSTRLEN] = {};
+	getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof(buf), nullptr, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	return buf;
+}
+
+std::string addressString(const NiceAddress &addr) {
+	char buf[NICE_ADDRESS_STRING_LEN] = {};
+	nice_address_to_string(&addr, buf);
+	std::string s = buf;
+	unsigned port = nice_address_get_port(&addr);
+	if (s.find(':') != std::string::npos)
+		return "[" + s + "]:" + std::to_string(port);
+	return s + ":" + std::to_string(port);
+}
+} // namespace
+
+IceTransport::IceTransport(const Config &config, Callbacks callbacks)
+    : mCallbacks(std::move(callbacks)) {
+	auto &loop = EventLoop::instance();
+	std::string error;
+	loop.runSync([&] {
+		mAgent = nice_agent_new_full(loop.context(), NICE_COMPATIBILITY_RFC5245,
+		                             NiceAgentOption(NICE_AGENT_OPTION_ICE_TRICKLE |
+		                                             NICE_AGENT_OPTION_CONSENT_FRESHNESS));
+		if (!mAgent) {
+			error = "libnice agent creation failed";
+			return;
+		}
+		// Short pacing: the first checks go out at once instead of on a 20 ms tick.
+		g_object_set(G_OBJECT(mAgent), "ice-tcp", config.enableTcp ? TRUE : FALSE, "ice-udp", TRUE,
+		             "upnp", FALSE, "stun-pacing-timer", 2u, "force-relay",
+		             config.relayOnly ? TRUE : FALSE, NULL);
+		mStream = nice_agent_add_stream(mAgent, 1);
+		nice_agent_set_stream_name(mAgent, mStream, "application");
+		if (config.portRangeBegin || config.portRangeEnd) {
+			unsigned end = config.portRangeEnd ? config.portRangeEnd : 65535;
+			nice_agent_set_port_range(mAgent, mStream, 1, config.portRangeBegin, end);
+		}
+		if (!config.bindAddress.empty()) {
+			NiceAddress addr;
+			nice_address_init(&addr);
+			if (!nice_address_set_from_string(&addr, config.bindAddress.c_str())) {
+				error = "invalid bind address \"" + config.bindAddress + "\"";
+				return;
+			}
+			nice_agent_add_local_address(mAgent, &addr);
+		}
+		try {
+			applyServers(config);
+		} catch (const std::exception &e) {
+			error = e.what();
+			return;
+		}
+		gchar *ufrag = nullptr, *pwd = nullptr;
+		nice_agent_get_local_credentials(mAgent, mStream, &ufrag, &pwd);
+		mUfrag = ufrag ? ufrag : "";
+		mPwd = pwd ? pwd : "";
+		g_free(ufrag);
+		g_free(pwd);
+		g_signal_connect(G_OBJECT(mAgent), "new-candidate-full", G_CALLBACK(onCandidate), this);
+		g_signal_connect(G_OBJECT(mAgent), "candidate-gathering-done", G_CALLBACK(onGatheringDone),
+		                 this);
+		g_signal_connect(G_OBJECT(mAgent), "component-state-changed", G_CALLBACK(onStateChanged),
+		                 this);
+		nice_agent_attach_recv(mAgent, mStream, 1, loop.context(),
+		                       reinterpret_cast<NiceAgentRecvFunc>(onReceive), this);
+	});
+	if (!error.empty()) {
+		close();
+		throw std::invalid_argument(error);
+	}
+}
+
+void IceTransport::applyServers(const Config &config) {
+	bool haveStun = false;
+	for (const auto &url : config.iceServers) {
+		std::string error;
+		auto server = IceServer::parse(url, &error);
+		if (!server)
+			throw std::invalid_argument(error);
+		std::string ip = resolve(server->host);
+		if (ip.empty()) {
+			LOG_WARNING("cannot resolve ICE server host \"" + server->host + "\", skipped");
+			continue;
+		}
+		if (server->type == IceServer::Type::Stun) {
+			if (haveStun) {
+				LOG_WARNING("libnice uses one STUN server; ignoring " + url);
+				continue;
+			}
+			g_object_set(G_OBJECT(mAgent), "stun-server", ip.c_str(), "stun-server-port",
+			             unsigned(server->port), NULL);
+			haveStun = true;
+		} else {
+			NiceRelayType type = server->transport == IceServer::Transport::Udp ? NICE_RELAY_TYPE_TURN_UDP
+			                     : server->transport == IceServer::Transport::Tcp
+			                         ? NICE_RELAY_TYPE_TURN_TCP
+			                         : NICE_RELAY_TYPE_TURN_TLS;
+			nice_agent_set_relay_info(mAgent, mStream, 1, ip.c_str(), server->port,
+			                          server->username.c_str(), server->password.c_str(), type);
+		}
+	}
+}
+
+IceTransport::~IceTransport() { close(); }
+
+void IceTransport::close() {
+	NiceAgent *agent;
+	{
+		std::unique_lock lock(mAgentMutex);
+		if (mClosed.exchange(true))
+			return;
+		agent = mAgent;
+		mAgent = nullptr;
+	}
+	unsigned stream = mStream;
+	void *self = this;
+	if (!agent)
+		return;
+	// Detach on the loop so no libnice callback can be running or start afterwards.
+	EventLoop::instance().runSync([&] {
+		g_signal_handlers_disconnect_matched(G_OBJECT(agent), G_SIGNAL_MATCH_DATA, 0, 0, nullptr,
+		                                     nullptr, self);
+		nice_agent_attach_recv(agent, stream, 1, EventLoop::instance().context(), nullptr, nullptr);
+		nice_agent_remove_stream(agent, stream);
+	});
+	// libnice may still hold references in pending sources; release the agent from the loop.
+	EventLoop::instance().post([agent] {
+		nice_agent_close_async(agent, nullptr, nullptr);
+		g_object_unref(agent);
+	});
+}
+
+void IceTransport::setControlling(bool controlling) {
+	if (NiceAgent *agent = currentAgent())
+		g_object_set(G_OBJECT(agent), "controlling-mode", controlling ? TRUE : FALSE, NULL);
+}
+
+void IceTransport::gather() {
+	if (mClosed || mGathering.exchange(true))
+		return;
+	EventLoop::instance().runSync([&] {
+		NiceAgent *agent = currentAgent();
+		if (!agent)
+			return;
+		mGatheringState = RTC_GATHERING_INPROGRESS;
+		if (mCallbacks.gatheringState)
+			mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
+		if (!nice_agent_gather_candidates(agent, mStream)) {
+			LOG_ERROR("ICE candidate gathering failed to start");
+			mGatheringState = RTC_GATHERING_COMPLETE;
+			if (mCallbacks.gatheringState)
+				mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
+		}
+	});
+}
+
+bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::string &pwd) {
+	if (mClosed)
+		return false;
+	bool ok = false;
+	EventLoop::instance().runSync([&] {
+		NiceAgent *agent = currentAgent();
+		if (!agent)
+			return;
+		ok = nice_agent_set_remote_credentials(agent, mStream, ufrag.c_str(), pwd.c_str());
+		mHaveRemoteCredentials = ok;
+		auto pending = std::move(mPendingCandidates);
+		mPendingCandidates.clear();
+		if (ok)
+			for (auto &c : pending)
+				addRemoteCandidate(c);
+	});
+	return ok;
+}
+
+bool IceTransport::addRemoteCandidate(const std::string &candidate) {
+	if (mClosed)
+		return false;
+	bool ok = false;
+	EventLoop::instance().runSync([&] {
+		if (!mHaveRemoteCredentials) {
+			mPendingCandidates.push_back(candidate);
+			ok = true;
+			return;
+		}
+		NiceAgent *agent = currentAgent();
+		if (!agent)
+			return;
+		std::string line = "a=" + candidate;
+		NiceCandidate *cand = nice_agent_parse_remote_candidate_sdp(agent, mStream, line.c_str());
+		if (!cand) {
+			LOG_WARNING("libnice could not parse remote candidate: " + candidate);
+			return;
+		}
+		GSList *list = g_slist_append(nullptr, cand);
+		int added = nice_agent_set_remote_candidates(agent, mStream, 1, list);
+		g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+		ok = added >= 0;
+		if (added < 1)
+			LOG_DEBUG("remote candidate not used (duplicate or unsupported): " + candidate);
+	});
+	return ok;
+}
+
+void IceTransport::remoteGatheringDone() {
+	if (mClosed)
+		return;
+	EventLoop::instance().runSync([&] {
+		if (NiceAgent *agent = currentAgent())
+			nice_agent_peer_candidate_gathering_done(agent, mStream);
+	});
+}
+
+bool IceTransport::send(const char *data, size_t size) {
+	std::shared_lock lock(mAgentMutex);
+	if (!mAgent)
+		return false;
+	return nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0;
+}
+
+bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
+                                std::string *remoteAddress) const {
+	bool ok = false;
+	EventLoop::instance().runSync([&] {
+		NiceAgent *agent = currentAgent();
+		if (!agent)
+			return;
+		NiceCandidate *l = nullptr, *r = nullptr;
+		if (!nice_agent_get_selected_pair(agent, mStream, 1, &l, &r) || !l || !r)
+			return;
+		ok = true;
+		auto sdpOf = [&](NiceCandidate *c) {
+			gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
+			std::string out = s ? s : "";
+			g_free(s);
+			if (out.rfind("a=", 0) == 0)
+				out = out.substr(2);
+			return out;
+		};
+		if (local)
+			*local = sdpOf(l);
+		if (remote)
+			*remote = sdpOf(r);
+		if (localAddress)
+			*localAddress = addressString(l->addr);
+		if (remoteAddress)
+			*remoteAddress = addressString(r->addr);
+	});
+	return ok;
+}
+
+void IceTransport::onCandidate(NiceAgent *agent, void *candidate, void *self) {
+	auto t = static_cast<IceTransport *>(self);
+	if (t->mClosed)
+		return;
+	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(candidate));
+	if (!sdp)
+		return;
+	std::string line = sdp;
+	g_free(sdp);
+	if (line.rfind("a=", 0) == 0)
+		line = line.substr(2);
+	if (t->mCallbacks.candidate)
+		t->mCallbacks.candidate(line);
+}
+
+void IceTransport::onGatheringDone(NiceAgent *, unsigned, void *self) {
+	auto t = static_cast<IceTransport *>(self);
+	if (t->mClosed)
+		return;
+	t->mGatheringState = RTC_GATHERING_COMPLETE;
+	if (t->mCallbacks.gatheringState)
+		t->mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
+}
+
+void IceTransport::onStateChanged(NiceAgent *, unsigned, unsigned, unsigned state, void *self) {
+	auto t = static_cast<IceTransport *>(self);
+	if (t->mClosed)
+		return;
+	switch (state) {
+	case NICE_COMPONENT_STATE_CONNECTING: t->changeState(RTC_ICE_CHECKING); break;
+	case NICE_COMPONENT_STATE_CONNECTED: t->changeState(RTC_ICE_CONNECTED); break;
+	case NICE_COMPONENT_STATE_READY: t->changeState(RTC_ICE_COMPLETED); break;
+	case NICE_COMPONENT_STATE_FAILED: t->changeState(RTC_ICE_FAILED); break;
+	case NICE_COMPONENT_STATE_DISCONNECTED:
+		if (t->mWasConnected)
+			t->changeState(RTC_ICE_DISCONNECTED);
+		break;
+	default: break;
+	}
+}
+
+void IceTransport::changeState(rtcIceState state) {
+	if (state == mState)
+		return;
+	mState = state;
+	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED)
+		mWasConnected = true;
+	if (mCallbacks.state)
+		mCallbacks.state(state);
+}
+
+void IceTransport::onReceive(NiceAgent *, unsigned, unsigned, unsigned len, char *buf, void *self) {
+	auto t = static_cast<IceTransport *>(self);
+	if (!t->mClosed && t->mCallbacks.data)
+		t->mCallbacks.data(buf, len);
+}
+
+} // namespace rtcimpl

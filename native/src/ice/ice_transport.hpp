@@ -1,0 +1,82 @@
+// ICE (RFC 8445) over libnice: one agent, one stream, one component, driven by the loop thread.
+#pragma once
+
+#include "rtc/rtc.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+typedef struct _NiceAgent NiceAgent;
+
+namespace rtcimpl {
+
+class IceTransport {
+public:
+	struct Config {
+		std::vector<std::string> iceServers;
+		std::string bindAddress; // empty: every interface
+		uint16_t portRangeBegin = 0, portRangeEnd = 0;
+		bool relayOnly = false;
+		bool enableTcp = false;
+	};
+	struct Callbacks {
+		std::function<void(const std::string &candidate)> candidate; // "candidate:..." (loop thread)
+		std::function<void(rtcGatheringState)> gatheringState;
+		std::function<void(rtcIceState)> state;
+		std::function<void(const char *data, size_t size)> data; // each datagram, loop thread
+	};
+
+	// Throws std::invalid_argument on a bad configuration (e.g. malformed server URL).
+	IceTransport(const Config &config, Callbacks callbacks);
+	~IceTransport(); // runs the libnice teardown on the loop thread
+
+	std::string localUfrag() const { return mUfrag; }
+	std::string localPwd() const { return mPwd; }
+
+	void setControlling(bool controlling);
+	void gather();                                    // once; later calls do nothing
+	bool setRemoteCredentials(const std::string &ufrag, const std::string &pwd);
+	bool addRemoteCandidate(const std::string &candidate); // "candidate:..."
+	void remoteGatheringDone();
+	bool send(const char *data, size_t size);          // any thread
+	void close();                                      // stops everything; no callback after
+
+	// Selected pair as candidate lines and "ip:port"; false when none.
+	bool selectedPair(std::string *local, std::string *remote, std::string *localAddress,
+	                  std::string *remoteAddress) const;
+	rtcGatheringState gatheringState() const { return mGatheringState.load(); }
+
+private:
+	void applyServers(const Config &config);
+	static void onCandidate(NiceAgent *, void *candidate, void *self);
+	static void onGatheringDone(NiceAgent *, unsigned stream, void *self);
+	static void onStateChanged(NiceAgent *, unsigned stream, unsigned component, unsigned state,
+	                           void *self);
+	static void onReceive(NiceAgent *, unsigned stream, unsigned component, unsigned len, char *buf,
+	                      void *self);
+	void changeState(rtcIceState state);
+	NiceAgent *currentAgent() const {
+		std::shared_lock lock(mAgentMutex);
+		return mAgent;
+	}
+
+	NiceAgent *mAgent = nullptr;
+	mutable std::shared_mutex mAgentMutex; // send() vs close() releasing the agent
+	unsigned mStream = 0;
+	std::string mUfrag, mPwd;
+	Callbacks mCallbacks;
+	std::atomic<bool> mClosed{false};
+	std::atomic<bool> mGathering{false};
+	std::atomic<rtcGatheringState> mGatheringState{RTC_GATHERING_NEW};
+	rtcIceState mState = RTC_ICE_NEW;
+	bool mWasConnected = false;
+	bool mHaveRemoteCredentials = false;
+	std::vector<std::string> mPendingCandidates; // trickled before the remote credentials
+};
+
+} // namespace rtcimpl

@@ -1,0 +1,788 @@
+#include "pc/peer_connection.hpp"
+#include "channel/data_channel.hpp"
+#include "channel/dcep.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+#include "common/registry.hpp"
+
+#include <openssl/rand.h>
+#include <stdexcept>
+
+namespace rtcimpl {
+
+namespace {
+constexpr uint16_t kSctpPort = 5000;
+constexpr int kMaxStreamId = 65534; // 65535 is reserved (RFC 8831 section 6.5)
+
+const char *stateName(rtcState s) {
+	static const char *names[] = {"new", "connecting", "connected", "disconnected", "failed", "closed"};
+	return int(s) >= 0 && int(s) < 6 ? names[int(s)] : "?";
+}
+
+rtcReliability reliabilityFromDcep(const dcep::OpenMessage &m) {
+	rtcReliability r{};
+	r.unordered = (m.channelType & 0x80) != 0;
+	switch (m.channelType & 0x7f) {
+	case 0x01:
+		r.unreliable = true;
+		r.maxRetransmits = m.reliabilityParameter;
+		break;
+	case 0x02:
+		r.unreliable = true;
+		r.maxPacketLifeTime = m.reliabilityParameter;
+		break;
+	default: break;
+	}
+	return r;
+}
+
+dcep::OpenMessage openFor(const DataChannel &dc) {
+	dcep::OpenMessage m;
+	rtcReliability r = dc.reliability();
+	uint8_t type = dcep::Reliable;
+	if (r.unreliable) {
+		if (r.maxPacketLifeTime > 0) {
+			type = dcep::PartialReliableTimed;
+			m.reliabilityParameter = r.maxPacketLifeTime;
+		} else {
+			type = dcep::PartialReliableRexmit;
+			m.reliabilityParameter = r.maxRetransmits;
+		}
+	}
+	if (r.unordered)
+		type |= 0x80;
+	m.channelType = type;
+	m.label = dc.label();
+	m.protocol = dc.protocol();
+	return m;
+}
+} // namespace
+
+PeerConnection::PeerConnection(PeerConfig config)
+    : Entity(Kind::PeerConnection), mConfig(std::move(config)) {
+	mCertificate = Certificate::get(mConfig.certificateType);
+	RAND_bytes(reinterpret_cast<unsigned char *>(&mSessionId), sizeof(mSessionId));
+	mSessionId &= 0x3fffffffffffffffULL; // RFC 3264: fits in 63 bits
+	IceTransport::Config ic;
+	ic.iceServers = mConfig.iceServers;
+	ic.bindAddress = mConfig.bindAddress;
+	ic.portRangeBegin = mConfig.portRangeBegin;
+	ic.portRangeEnd = mConfig.portRangeEnd;
+	ic.relayOnly = mConfig.transportPolicy == RTC_TRANSPORT_POLICY_RELAY;
+	ic.enableTcp = mConfig.enableIceTcp;
+	IceTransport::Callbacks cb;
+	// The ICE transport is closed before this object goes, so raw `this` is safe here.
+	cb.candidate = [this](const std::string &c) { onIceCandidate(c); };
+	cb.gatheringState = [this](rtcGatheringState s) { onGatheringState(s); };
+	cb.state = [this](rtcIceState s) { onIceState(s); };
+	cb.data = [this](const char *data, size_t size) {
+		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
+			dtls->incoming(data, size);
+	};
+	mIce = std::make_shared<IceTransport>(ic, std::move(cb));
+}
+
+PeerConnection::~PeerConnection() { closeTransports(); }
+
+std::shared_ptr<PeerConnection> PeerConnection::self() {
+	return std::static_pointer_cast<PeerConnection>(shared_from_this());
+}
+
+void PeerConnection::emit(std::function<void()> fn) {
+	if (EventLoop::instance().isLoopThread()) {
+		fn();
+		return;
+	}
+	auto keep = self();
+	EventLoop::instance().post([keep, fn = std::move(fn)] { fn(); });
+}
+
+void PeerConnection::changeState(rtcState state) {
+	rtcState old = mState.exchange(state);
+	if (old == state)
+		return;
+	LOG_DEBUG("peer connection " + std::to_string(id()) + " " + stateName(old) + " -> " +
+	          stateName(state));
+	if (auto cb = stateCallback.load())
+		invoke([&] { cb(id(), state, userPointer()); });
+}
+
+void PeerConnection::changeSignaling(rtcSignalingState state) {
+	if (mSignaling.exchange(state) == state)
+		return;
+	// Callers hold mMutex: the callback always runs later, on the loop.
+	auto keep = self();
+	EventLoop::instance().post([keep, state] {
+		if (auto cb = keep->signalingStateCallback.load())
+			keep->invoke([&] { cb(keep->id(), state, keep->userPointer()); });
+	});
+}
+
+sdp::LocalParams PeerConnection::localParams(sdp::Type type) const {
+	sdp::LocalParams p;
+	p.sessionId = mSessionId;
+	p.sessionVersion = mSessionVersion;
+	p.mid = mLocalMid;
+	p.iceUfrag = mIce ? mIce->localUfrag() : "";
+	p.icePwd = mIce ? mIce->localPwd() : "";
+	p.fingerprint = mCertificate->fingerprint();
+	p.setup = type == sdp::Type::Offer ? sdp::Setup::ActPass
+	          : mIsClient               ? sdp::Setup::Active
+	                                    : sdp::Setup::Passive;
+	p.sctpPort = kSctpPort;
+	p.maxMessageSize = mConfig.maxMessageSize;
+	p.candidates = mLocalCandidates;
+	p.endOfCandidates = mLocalGatheringDone;
+	return p;
+}
+
+std::string PeerConnection::generate(sdp::Type type) const {
+	auto p = localParams(type);
+	if (type == sdp::Type::Offer || !mRemote)
+		return sdp::generateOffer(p);
+	return sdp::generateAnswer(p, *mRemote);
+}
+
+int PeerConnection::setLocalDescription(const char *typeStr) {
+	std::string sdpText, typeName;
+	bool setupIce = false;
+	{
+		std::lock_guard lock(mMutex);
+		if (mClosed) {
+			LOG_WARNING("setLocalDescription: peer connection is closed");
+			return RTC_ERR_FAILURE;
+		}
+		sdp::Type type;
+		if (!typeStr || !*typeStr)
+			type = mSignaling == RTC_SIGNALING_HAVE_REMOTE_OFFER ? sdp::Type::Answer : sdp::Type::Offer;
+		else
+			type = sdp::typeFromString(typeStr);
+		if (type == sdp::Type::Unspec) {
+			LOG_WARNING(std::string("setLocalDescription: unknown type \"") + typeStr + "\"");
+			return RTC_ERR_INVALID;
+		}
+		if (type == sdp::Type::Rollback) {
+			if (mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER && !mRemote) {
+				mLocalType.reset();
+				changeSignaling(RTC_SIGNALING_STABLE);
+			}
+			return RTC_ERR_SUCCESS;
+		}
+		if (type == sdp::Type::Pranswer)
+			type = sdp::Type::Answer;
+		if (type == sdp::Type::Offer) {
+			if (mSignaling != RTC_SIGNALING_STABLE && mSignaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+				LOG_WARNING("setLocalDescription: cannot offer while a remote offer is pending");
+				return RTC_ERR_FAILURE;
+			}
+			if (mLocalType && mSignaling == RTC_SIGNALING_STABLE) {
+				// Already negotiated: nothing changes for a single data section.
+				++mSessionVersion;
+			}
+			mLocalType = sdp::Type::Offer;
+			if (mIce)
+				mIce->setControlling(true);
+			changeSignaling(RTC_SIGNALING_HAVE_LOCAL_OFFER);
+		} else {
+			if (mSignaling != RTC_SIGNALING_HAVE_REMOTE_OFFER || !mRemote) {
+				LOG_WARNING("setLocalDescription: no remote offer to answer");
+				return RTC_ERR_FAILURE;
+			}
+			mLocalType = sdp::Type::Answer;
+			mLocalMid = mRemote->dataMid;
+			if (!mRoleKnown) {
+				// We answer "active" (DTLS client) unless the offerer claimed that role.
+				mIsClient = mRemote->setup != sdp::Setup::Active;
+				mRoleKnown = true;
+				setupTransports();
+				setupIce = true;
+			}
+			changeSignaling(RTC_SIGNALING_STABLE);
+		}
+		sdpText = generate(*mLocalType);
+		typeName = sdp::typeToString(*mLocalType);
+	}
+	if (setupIce)
+		startIceChecks();
+	auto keep = self();
+	EventLoop::instance().post([keep, sdpText, typeName] {
+		if (auto cb = keep->descriptionCallback.load())
+			keep->invoke([&] { cb(keep->id(), sdpText.c_str(), typeName.c_str(), keep->userPointer()); });
+		if (auto ice = keep->ice(); ice && !keep->mClosed)
+			ice->gather();
+	});
+	return RTC_ERR_SUCCESS;
+}
+
+void PeerConnection::startIceChecks() {
+	std::string ufrag, pwd;
+	std::vector<std::string> candidates;
+	bool end = false;
+	std::shared_ptr<IceTransport> ice;
+	{
+		std::lock_guard lock(mMutex);
+		if (!mRemote || !mIce)
+			return;
+		ice = mIce;
+		ufrag = mRemote->iceUfrag;
+		pwd = mRemote->icePwd;
+		candidates = mRemote->candidates;
+		end = mRemote->endOfCandidates;
+	}
+	ice->setRemoteCredentials(ufrag, pwd);
+	for (auto &c : candidates)
+		ice->addRemoteCandidate(c);
+	if (end)
+		ice->remoteGatheringDone();
+}
+
+int PeerConnection::setRemoteDescription(const char *sdpText, const char *typeStr) {
+	if (!sdpText) {
+		LOG_WARNING("setRemoteDescription: NULL description");
+		return RTC_ERR_INVALID;
+	}
+	bool autoAnswer = false, setupIce = false;
+	{
+		std::lock_guard lock(mMutex);
+		if (mClosed) {
+			LOG_WARNING("setRemoteDescription: peer connection is closed");
+			return RTC_ERR_FAILURE;
+		}
+		sdp::Type type;
+		if (!typeStr || !*typeStr)
+			type = mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER ? sdp::Type::Answer : sdp::Type::Offer;
+		else
+			type = sdp::typeFromString(typeStr);
+		if (type == sdp::Type::Unspec) {
+			LOG_WARNING(std::string("setRemoteDescription: unknown type \"") + typeStr + "\"");
+			return RTC_ERR_INVALID;
+		}
+		if (type == sdp::Type::Rollback)
+			return RTC_ERR_SUCCESS;
+		if (type == sdp::Type::Pranswer)
+			type = sdp::Type::Answer;
+		if (type == sdp::Type::Offer && mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+			LOG_WARNING("setRemoteDescription: remote offer while a local offer is pending (glare)");
+			return RTC_ERR_FAILURE;
+		}
+		if (type == sdp::Type::Answer && mSignaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+			LOG_WARNING("setRemoteDescription: answer without a local offer");
+			return RTC_ERR_FAILURE;
+		}
+		std::string error;
+		auto desc = sdp::parse(sdpText, type, &error);
+		if (!desc) {
+			LOG_WARNING("setRemoteDescription: " + error);
+			return RTC_ERR_INVALID;
+		}
+		if (mRemote && mTransportsStarted &&
+		    (desc->iceUfrag != mRemote->iceUfrag || desc->fingerprint != mRemote->fingerprint)) {
+			LOG_WARNING("setRemoteDescription: ICE restart or new DTLS certificate is not supported");
+			return RTC_ERR_FAILURE;
+		}
+		bool first = !mRemote;
+		mRemote = std::move(*desc);
+		mRemoteSdp = sdpText;
+		mRemoteMaxMessageSize = mRemote->maxMessageSize;
+		if (type == sdp::Type::Offer) {
+			if (first)
+				if (mIce)
+					mIce->setControlling(mRemote->iceLite);
+			changeSignaling(RTC_SIGNALING_HAVE_REMOTE_OFFER);
+			autoAnswer = !mConfig.disableAutoNegotiation;
+		} else {
+			if (!mRoleKnown) {
+				mIsClient = mRemote->setup == sdp::Setup::Passive;
+				mRoleKnown = true;
+				setupTransports();
+				setupIce = true;
+			}
+			changeSignaling(RTC_SIGNALING_STABLE);
+		}
+	}
+	if (setupIce)
+		startIceChecks();
+	if (autoAnswer)
+		return setLocalDescription("answer");
+	return RTC_ERR_SUCCESS;
+}
+
+void PeerConnection::setupTransports() {
+	auto remote = *mRemote;
+	DtlsTransport::Callbacks dc;
+	dc.connected = [this] { onDtlsConnected(); };
+	dc.failed = [this](const std::string &reason) { onDtlsFailed(reason); };
+	dc.closed = [this] { onSctpClosed(); };
+	dc.data = [this](const char *data, size_t size) {
+		if (auto sctp = mSctpPtr.load(std::memory_order_acquire))
+			sctp->incoming(data, size);
+	};
+	IceTransport *ice = mIce.get();
+	mDtls = std::make_shared<DtlsTransport>(
+	    mCertificate, mIsClient, remote.fingerprintAlgorithm, remote.fingerprint, mConfig.mtu,
+	    [ice](const char *data, size_t size) { return ice->send(data, size); }, std::move(dc));
+
+	SctpTransport::Callbacks sc;
+	sc.connected = [this] { onSctpConnected(); };
+	sc.closed = [this] { onSctpClosed(); };
+	sc.message = [this](uint16_t stream, uint32_t ppid, const char *data, size_t size) {
+		onSctpMessage(stream, ppid, data, size);
+	};
+	sc.incomingReset = [this](uint16_t stream) { onIncomingReset(stream); };
+	sc.bufferedAmount = [this](uint16_t stream, size_t before, size_t after) {
+		if (auto dc = channelOnStream(stream))
+			dc->onBufferedAmount(before, after);
+	};
+	DtlsTransport *dtls = mDtls.get();
+	mSctp = std::make_shared<SctpTransport>(
+	    kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu,
+	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc));
+	mSctpPtr.store(mSctp.get(), std::memory_order_release);
+	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
+	mTransportsStarted = true;
+
+	for (auto &dc : mUnassigned) {
+		int stream = allocateStream();
+		if (stream < 0) {
+			LOG_ERROR("no free SCTP stream for data channel \"" + dc->label() + "\"");
+			continue;
+		}
+		dc->setStream(stream);
+		mChannels[uint16_t(stream)] = dc;
+	}
+	mUnassigned.clear();
+	for (auto &[stream, dc] : mChannels)
+		dc->attach(mSctp, mRemoteMaxMessageSize);
+}
+
+int PeerConnection::allocateStream() {
+	int limit = mSctp && mSctp->isConnected() ? mSctp->maxStream() : 1023;
+	for (int s = mIsClient ? 0 : 1; s <= limit; s += 2)
+		if (!mChannels.count(uint16_t(s)))
+			return s;
+	return -1;
+}
+
+int PeerConnection::addRemoteCandidate(const char *candidate, const char *mid) {
+	if (!candidate) {
+		LOG_WARNING("addRemoteCandidate: NULL candidate");
+		return RTC_ERR_INVALID;
+	}
+	if (mClosed) {
+		LOG_WARNING("addRemoteCandidate: peer connection is closed");
+		return RTC_ERR_FAILURE;
+	}
+	auto transport = ice();
+	if (!transport)
+		return RTC_ERR_FAILURE;
+	if (sdp::isEndOfCandidates(candidate)) {
+		bool haveRemote;
+		{
+			std::lock_guard lock(mMutex);
+			haveRemote = mRemote.has_value();
+		}
+		if (haveRemote)
+			transport->remoteGatheringDone();
+		return RTC_ERR_SUCCESS;
+	}
+	std::string error;
+	auto line = sdp::parseCandidate(candidate, &error);
+	if (!line) {
+		LOG_WARNING("addRemoteCandidate: " + error);
+		return RTC_ERR_INVALID;
+	}
+	// Candidates that come before the remote description wait in the ICE transport.
+	if (!transport->addRemoteCandidate(*line))
+		return RTC_ERR_FAILURE;
+	return RTC_ERR_SUCCESS;
+}
+
+std::optional<std::string> PeerConnection::localDescription() const {
+	std::lock_guard lock(mMutex);
+	if (!mLocalType)
+		return std::nullopt;
+	return generate(*mLocalType);
+}
+
+std::optional<std::string> PeerConnection::remoteDescription() const {
+	std::lock_guard lock(mMutex);
+	if (!mRemote)
+		return std::nullopt;
+	return mRemoteSdp;
+}
+
+std::optional<std::string> PeerConnection::localDescriptionType() const {
+	std::lock_guard lock(mMutex);
+	if (!mLocalType)
+		return std::nullopt;
+	return std::string(sdp::typeToString(*mLocalType));
+}
+
+std::optional<std::string> PeerConnection::remoteDescriptionType() const {
+	std::lock_guard lock(mMutex);
+	if (!mRemote)
+		return std::nullopt;
+	return std::string(sdp::typeToString(mRemote->type));
+}
+
+std::optional<std::string> PeerConnection::createOffer() {
+	std::lock_guard lock(mMutex);
+	if (mClosed)
+		return std::nullopt;
+	return sdp::generateOffer(localParams(sdp::Type::Offer));
+}
+
+std::optional<std::string> PeerConnection::createAnswer() {
+	std::lock_guard lock(mMutex);
+	if (mClosed || !mRemote || mSignaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
+		return std::nullopt;
+	auto p = localParams(sdp::Type::Answer);
+	p.mid = mRemote->dataMid;
+	p.setup = mRemote->setup == sdp::Setup::Active ? sdp::Setup::Passive : sdp::Setup::Active;
+	return sdp::generateAnswer(p, *mRemote);
+}
+
+bool PeerConnection::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
+                                  std::string *remoteAddress) const {
+	auto transport = ice();
+	if (mClosed || !transport)
+		return false;
+	return transport->selectedPair(local, remote, localAddress, remoteAddress);
+}
+
+bool PeerConnection::negotiationNeeded() const {
+	std::lock_guard lock(mMutex);
+	return !mLocalType && (!mChannels.empty() || !mUnassigned.empty());
+}
+
+int PeerConnection::maxDataChannelStream() const {
+	if (auto sctp = mSctpPtr.load(); sctp && sctp->isConnected())
+		return sctp->maxStream();
+	return 1023;
+}
+
+int PeerConnection::remoteMaxMessageSize() const {
+	uint32_t v = mRemoteMaxMessageSize.load();
+	return v == 0 ? int(mConfig.maxMessageSize) : int(v);
+}
+
+int PeerConnection::createDataChannel(const char *label, const rtcDataChannelInit *init) {
+	if (!label) {
+		LOG_WARNING("createDataChannel: NULL label");
+		return RTC_ERR_INVALID;
+	}
+	rtcDataChannelInit opts{};
+	if (init)
+		opts = *init;
+	std::string protocol = opts.protocol ? opts.protocol : "";
+	if (std::string(label).size() > 65535 || protocol.size() > 65535) {
+		LOG_WARNING("createDataChannel: label or protocol longer than 65535 bytes");
+		return RTC_ERR_INVALID;
+	}
+	if (opts.negotiated && !opts.manualStream) {
+		LOG_WARNING("createDataChannel: a negotiated channel needs an explicit stream id");
+		return RTC_ERR_INVALID;
+	}
+	if (opts.manualStream && opts.stream > kMaxStreamId) {
+		LOG_WARNING("createDataChannel: stream id " + std::to_string(opts.stream) + " out of range");
+		return RTC_ERR_INVALID;
+	}
+	std::shared_ptr<DataChannel> dc;
+	bool openNow = false, sendOpenNow = false, autoOffer = false;
+	{
+		std::lock_guard lock(mMutex);
+		if (mClosed) {
+			LOG_WARNING("createDataChannel: peer connection is closed");
+			return RTC_ERR_FAILURE;
+		}
+		int stream = -1;
+		if (opts.manualStream) {
+			stream = opts.stream;
+			if (mChannels.count(uint16_t(stream))) {
+				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) + " already in use");
+				return RTC_ERR_INVALID;
+			}
+			if (stream > maxDataChannelStream()) {
+				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) +
+				            " above the negotiated maximum " + std::to_string(maxDataChannelStream()));
+				return RTC_ERR_INVALID;
+			}
+		} else if (mRoleKnown) {
+			stream = allocateStream();
+			if (stream < 0) {
+				LOG_WARNING("createDataChannel: every SCTP stream is in use");
+				return RTC_ERR_FAILURE;
+			}
+		}
+		dc = std::make_shared<DataChannel>(std::weak_ptr<PeerConnection>(self()), label, protocol,
+		                                   opts.reliability, opts.negotiated, stream);
+		dc->setUserPointer(userPointer()); // inherited, as upstream does
+		Registry::instance().add(dc);
+		if (stream >= 0)
+			mChannels[uint16_t(stream)] = dc;
+		else
+			mUnassigned.push_back(dc);
+		if (mSctp)
+			dc->attach(mSctp, mRemoteMaxMessageSize);
+		if (mSctp && mSctp->isConnected()) {
+			openNow = opts.negotiated;
+			sendOpenNow = !opts.negotiated;
+		}
+		autoOffer = !mConfig.disableAutoNegotiation && !mLocalType &&
+		            mSignaling == RTC_SIGNALING_STABLE;
+	}
+	if (sendOpenNow)
+		dc->sendDcep(dcep::encodeOpen(openFor(*dc)));
+	if (openNow) {
+		auto keep = dc;
+		EventLoop::instance().post([keep] { keep->onOpen(); });
+	}
+	if (autoOffer)
+		setLocalDescription("offer");
+	return dc->id();
+}
+
+void PeerConnection::removeDataChannel(const std::shared_ptr<DataChannel> &dc) {
+	std::lock_guard lock(mMutex);
+	int stream = dc->stream();
+	if (stream >= 0) {
+		auto it = mChannels.find(uint16_t(stream));
+		if (it != mChannels.end() && it->second == dc)
+			mChannels.erase(it);
+	}
+	for (auto it = mUnassigned.begin(); it != mUnassigned.end(); ++it)
+		if (*it == dc) {
+			mUnassigned.erase(it);
+			break;
+		}
+}
+
+std::shared_ptr<DataChannel> PeerConnection::channelOnStream(uint16_t stream) const {
+	std::lock_guard lock(mMutex);
+	auto it = mChannels.find(stream);
+	return it != mChannels.end() ? it->second : nullptr;
+}
+
+void PeerConnection::onIceCandidate(const std::string &candidate) {
+	std::string mid;
+	{
+		std::lock_guard lock(mMutex);
+		mLocalCandidates.push_back(candidate);
+		mid = mLocalMid;
+	}
+	if (auto cb = candidateCallback.load())
+		invoke([&] { cb(id(), candidate.c_str(), mid.c_str(), userPointer()); });
+}
+
+void PeerConnection::onGatheringState(rtcGatheringState state) {
+	if (state == RTC_GATHERING_COMPLETE) {
+		std::lock_guard lock(mMutex);
+		mLocalGatheringDone = true;
+	}
+	if (auto cb = gatheringStateCallback.load())
+		invoke([&] { cb(id(), state, userPointer()); });
+}
+
+void PeerConnection::onIceState(rtcIceState state) {
+	if (auto cb = iceStateCallback.load())
+		invoke([&] { cb(id(), state, userPointer()); });
+	if (mClosed)
+		return;
+	switch (state) {
+	case RTC_ICE_CHECKING:
+		if (mState == RTC_NEW)
+			changeState(RTC_CONNECTING);
+		break;
+	case RTC_ICE_CONNECTED:
+	case RTC_ICE_COMPLETED:
+		if (mState == RTC_NEW)
+			changeState(RTC_CONNECTING);
+		if (!mDtlsStarted.exchange(true)) {
+			if (auto dtls = mDtlsPtr.load())
+				dtls->start();
+		} else if (mState == RTC_DISCONNECTED) {
+			changeState(RTC_CONNECTED);
+		}
+		break;
+	case RTC_ICE_DISCONNECTED:
+		if (mState == RTC_CONNECTED)
+			changeState(RTC_DISCONNECTED);
+		break;
+	case RTC_ICE_FAILED:
+		closeAllChannels();
+		changeState(RTC_FAILED);
+		break;
+	default: break;
+	}
+}
+
+void PeerConnection::onDtlsConnected() {
+	if (auto sctp = mSctpPtr.load())
+		sctp->start();
+}
+
+void PeerConnection::onDtlsFailed(const std::string &reason) {
+	if (mClosed)
+		return;
+	LOG_WARNING("peer connection " + std::to_string(id()) + ": " + reason);
+	closeAllChannels();
+	changeState(RTC_FAILED);
+}
+
+void PeerConnection::onSctpConnected() {
+	if (mClosed)
+		return;
+	changeState(RTC_CONNECTED);
+	openChannels();
+}
+
+void PeerConnection::openChannels() {
+	std::vector<std::shared_ptr<DataChannel>> channels;
+	{
+		std::lock_guard lock(mMutex);
+		for (auto &[stream, dc] : mChannels)
+			channels.push_back(dc);
+	}
+	for (auto &dc : channels) {
+		if (dc->state() != DataChannel::State::Connecting)
+			continue;
+		if (dc->negotiated())
+			dc->onOpen();
+		else
+			dc->sendDcep(dcep::encodeOpen(openFor(*dc)));
+	}
+}
+
+void PeerConnection::onSctpClosed() {
+	if (mClosed)
+		return;
+	closeAllChannels();
+	if (mState != RTC_FAILED)
+		changeState(RTC_CLOSED);
+}
+
+void PeerConnection::onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size) {
+	if (ppid == uint32_t(Ppid::Dcep)) {
+		onDcepMessage(stream, data, size);
+		return;
+	}
+	if (auto dc = channelOnStream(stream))
+		dc->onMessage(ppid, data, size);
+	else
+		LOG_DEBUG("message on stream " + std::to_string(stream) + " without a channel; dropped");
+}
+
+void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t size) {
+	std::string_view view(data, size);
+	auto type = dcep::messageType(view);
+	if (!type)
+		return;
+	if (*type == dcep::Ack) {
+		if (auto dc = channelOnStream(stream))
+			dc->onOpen();
+		return;
+	}
+	if (*type != dcep::Open) {
+		LOG_DEBUG("unknown DCEP message type " + std::to_string(*type));
+		return;
+	}
+	std::string error;
+	auto open = dcep::parseOpen(view, &error);
+	if (!open) {
+		LOG_WARNING("DCEP: " + error);
+		return;
+	}
+	std::shared_ptr<DataChannel> dc;
+	{
+		std::lock_guard lock(mMutex);
+		if (mClosed)
+			return;
+		// RFC 8832: the peer must use streams of its own parity.
+		if (mChannels.count(stream) || (stream % 2 == (mIsClient ? 0 : 1))) {
+			LOG_WARNING("DCEP OPEN on stream " + std::to_string(stream) + " rejected (in use or wrong parity)");
+			return;
+		}
+		dc = std::make_shared<DataChannel>(std::weak_ptr<PeerConnection>(self()), open->label,
+		                                   open->protocol, reliabilityFromDcep(*open), false, stream);
+		dc->setUserPointer(userPointer());
+		Registry::instance().add(dc);
+		mChannels[stream] = dc;
+		dc->attach(mSctp, mRemoteMaxMessageSize);
+	}
+	dc->sendDcep(dcep::encodeAck());
+	if (auto cb = dataChannelCallback.load())
+		invoke([&] { cb(id(), dc->id(), userPointer()); });
+	dc->onOpen();
+}
+
+void PeerConnection::onIncomingReset(uint16_t stream) {
+	auto dc = channelOnStream(stream);
+	if (!dc)
+		return;
+	// Answer the peer's reset with ours so the stream can be reused (RFC 8831 section 6.7).
+	if (dc->state() == DataChannel::State::Open || dc->state() == DataChannel::State::Connecting)
+		if (auto sctp = mSctpPtr.load())
+			sctp->resetStream(stream);
+	{
+		std::lock_guard lock(mMutex);
+		auto it = mChannels.find(stream);
+		if (it != mChannels.end() && it->second == dc)
+			mChannels.erase(it);
+	}
+	dc->onClosed();
+}
+
+void PeerConnection::closeAllChannels() {
+	std::vector<std::shared_ptr<DataChannel>> channels;
+	{
+		std::lock_guard lock(mMutex);
+		for (auto &[stream, dc] : mChannels)
+			channels.push_back(dc);
+		channels.insert(channels.end(), mUnassigned.begin(), mUnassigned.end());
+		mChannels.clear();
+		mUnassigned.clear();
+	}
+	for (auto &dc : channels)
+		dc->onClosed();
+}
+
+void PeerConnection::closeTransports() {
+	std::shared_ptr<IceTransport> ice;
+	std::shared_ptr<DtlsTransport> dtls;
+	std::shared_ptr<SctpTransport> sctp;
+	{
+		std::lock_guard lock(mMutex);
+		mSctpPtr = nullptr;
+		mDtlsPtr = nullptr;
+		ice = std::move(mIce);
+		dtls = std::move(mDtls);
+		sctp = std::move(mSctp);
+	}
+	// Upper layers first: SCTP's abort still travels through DTLS and ICE.
+	if (sctp)
+		sctp->close();
+	if (dtls)
+		dtls->close();
+	if (ice)
+		ice->close();
+}
+
+void PeerConnection::close() {
+	if (mClosed.exchange(true))
+		return;
+	auto keep = self();
+	auto work = [keep] {
+		keep->closeAllChannels();
+		keep->closeTransports();
+		keep->changeState(RTC_CLOSED);
+	};
+	// Transports must not be torn down from inside their own callbacks: defer on the loop.
+	if (EventLoop::instance().isLoopThread())
+		EventLoop::instance().post(work);
+	else
+		EventLoop::instance().runSync(work);
+}
+
+void PeerConnection::destroy() { close(); }
+
+} // namespace rtcimpl

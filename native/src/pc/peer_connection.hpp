@@ -1,0 +1,135 @@
+// A peer connection: JSEP signaling over one data section, and the transport chain
+// ICE (libnice) -> DTLS (OpenSSL) -> SCTP (usrsctp) -> data channels (DCEP).
+#pragma once
+
+#include "common/entity.hpp"
+#include "dtls/certificate.hpp"
+#include "dtls/dtls_transport.hpp"
+#include "ice/ice_transport.hpp"
+#include "rtc/rtc.h"
+#include "sctp/sctp_transport.hpp"
+#include "sdp/description.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rtcimpl {
+
+class DataChannel;
+
+struct PeerConfig {
+	std::vector<std::string> iceServers;
+	std::string bindAddress;
+	rtcCertificateType certificateType = RTC_CERTIFICATE_DEFAULT;
+	rtcTransportPolicy transportPolicy = RTC_TRANSPORT_POLICY_ALL;
+	bool enableIceTcp = false;
+	bool disableAutoNegotiation = false;
+	uint16_t portRangeBegin = 0, portRangeEnd = 0;
+	int mtu = RTC_DEFAULT_MTU;
+	uint32_t maxMessageSize = 262144;
+};
+
+class PeerConnection final : public Entity {
+public:
+	explicit PeerConnection(PeerConfig config); // throws std::invalid_argument on bad config
+	~PeerConnection() override;
+
+	std::atomic<rtcDescriptionCallbackFunc> descriptionCallback{nullptr};
+	std::atomic<rtcCandidateCallbackFunc> candidateCallback{nullptr};
+	std::atomic<rtcStateChangeCallbackFunc> stateCallback{nullptr};
+	std::atomic<rtcIceStateChangeCallbackFunc> iceStateCallback{nullptr};
+	std::atomic<rtcGatheringStateCallbackFunc> gatheringStateCallback{nullptr};
+	std::atomic<rtcSignalingStateCallbackFunc> signalingStateCallback{nullptr};
+	std::atomic<rtcDataChannelCallbackFunc> dataChannelCallback{nullptr};
+
+	// User API (any thread). Return RTC_ERR_* codes; reasons are logged.
+	int setLocalDescription(const char *type);
+	int setRemoteDescription(const char *sdp, const char *type);
+	int addRemoteCandidate(const char *candidate, const char *mid);
+	std::optional<std::string> localDescription() const;
+	std::optional<std::string> remoteDescription() const;
+	std::optional<std::string> localDescriptionType() const;
+	std::optional<std::string> remoteDescriptionType() const;
+	std::optional<std::string> createOffer();
+	std::optional<std::string> createAnswer();
+	bool selectedPair(std::string *local, std::string *remote, std::string *localAddress,
+	                  std::string *remoteAddress) const;
+	bool negotiationNeeded() const;
+	int maxDataChannelStream() const;
+	int remoteMaxMessageSize() const;
+	uint32_t localMaxMessageSize() const { return mConfig.maxMessageSize; }
+
+	// Returns the new channel id or an RTC_ERR_* code.
+	int createDataChannel(const char *label, const rtcDataChannelInit *init);
+	void removeDataChannel(const std::shared_ptr<DataChannel> &dc); // on rtcDelete of a channel
+	void close();   // user close: channels, transports, then RTC_CLOSED
+	void destroy(); // after rtcDeletePeerConnection: close without callbacks, free transports
+
+private:
+	std::shared_ptr<PeerConnection> self();
+	std::shared_ptr<IceTransport> ice() const {
+		std::lock_guard lock(mMutex);
+		return mIce;
+	}
+	void emit(std::function<void()> fn); // runs on the loop, now if already there
+	void changeState(rtcState state);
+	void changeSignaling(rtcSignalingState state);
+	void applyLocal(sdp::Type type); // mMutex held by caller? no: takes it
+	sdp::LocalParams localParams(sdp::Type type) const; // mMutex held
+	std::string generate(sdp::Type type) const;         // mMutex held
+	void setupTransports();                             // mMutex held; role known
+	void startIceChecks();                              // no lock held
+
+	// Transport events (loop thread).
+	void onIceState(rtcIceState state);
+	void onIceCandidate(const std::string &candidate);
+	void onGatheringState(rtcGatheringState state);
+	void onDtlsConnected();
+	void onDtlsFailed(const std::string &reason);
+	void onSctpConnected();
+	void onSctpClosed();
+	void onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size);
+	void onDcepMessage(uint16_t stream, const char *data, size_t size);
+	void onIncomingReset(uint16_t stream);
+	void openChannels();
+	int allocateStream(); // mMutex held
+	std::shared_ptr<DataChannel> channelOnStream(uint16_t stream) const;
+	void closeTransports();
+	void closeAllChannels();
+
+	const PeerConfig mConfig;
+	std::shared_ptr<Certificate> mCertificate;
+	std::shared_ptr<IceTransport> mIce; // snapshot with ice() outside the loop thread
+	std::shared_ptr<DtlsTransport> mDtls;
+	std::shared_ptr<SctpTransport> mSctp;
+	std::atomic<DtlsTransport *> mDtlsPtr{nullptr}; // hot path without the mutex
+	std::atomic<SctpTransport *> mSctpPtr{nullptr};
+
+	mutable std::mutex mMutex;
+	uint64_t mSessionId;
+	uint64_t mSessionVersion = 0;
+	std::optional<sdp::Type> mLocalType;
+	std::optional<sdp::Description> mRemote;
+	std::string mRemoteSdp;
+	std::string mLocalMid = "0";
+	std::vector<std::string> mLocalCandidates;
+	bool mLocalGatheringDone = false;
+	bool mIsClient = false; // DTLS role
+	bool mRoleKnown = false;
+	bool mTransportsStarted = false;
+	std::map<uint16_t, std::shared_ptr<DataChannel>> mChannels; // by stream
+	std::vector<std::shared_ptr<DataChannel>> mUnassigned;      // waiting for the DTLS role
+
+	std::atomic<rtcState> mState{RTC_NEW};
+	std::atomic<rtcSignalingState> mSignaling{RTC_SIGNALING_STABLE};
+	std::atomic<bool> mClosed{false};
+	std::atomic<bool> mDtlsStarted{false};
+	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
+};
+
+} // namespace rtcimpl

@@ -1,0 +1,459 @@
+#include "sctp/sctp_transport.hpp"
+#include "common/event_loop.hpp"
+#include "common/log.hpp"
+#include "sctp/sctp_settings.hpp"
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <cstring>
+#include <shared_mutex>
+#include <stdexcept>
+#include <unordered_set>
+
+namespace rtcimpl {
+
+namespace {
+constexpr uint16_t kStreams = 1024;
+
+// usrsctp calls connOutput with the address we registered; only live transports are used.
+std::shared_mutex gLiveMutex;
+std::unordered_set<SctpTransport *> gLive;
+
+std::mutex gTimerMutex;
+guint gTimer = 0;
+std::chrono::steady_clock::time_point gLastTick;
+int gTransportCount = 0;
+
+// usrsctp runs without threads here, so its clock is driven from the loop.
+void startTimers() {
+	std::lock_guard lock(gTimerMutex);
+	if (gTransportCount++ > 0)
+		return;
+	gLastTick = std::chrono::steady_clock::now();
+	gTimer = EventLoop::instance().addTimer(std::chrono::milliseconds(10), [] {
+		auto now = std::chrono::steady_clock::now();
+		uint32_t elapsed;
+		{
+			std::lock_guard lock(gTimerMutex);
+			elapsed = uint32_t(std::chrono::duration_cast<std::chrono::milliseconds>(now - gLastTick).count());
+			gLastTick += std::chrono::milliseconds(elapsed);
+		}
+		if (elapsed)
+			usrsctp_handle_timers(elapsed);
+		return true;
+	});
+}
+
+void stopTimers() {
+	std::lock_guard lock(gTimerMutex);
+	if (--gTransportCount > 0)
+		return;
+	// Keep ticking a little after the last association goes so its teardown timers fire.
+	guint timer = gTimer;
+	gTimer = 0;
+	EventLoop::instance().addTimer(std::chrono::milliseconds(200), [timer] {
+		std::lock_guard lock(gTimerMutex);
+		if (gTransportCount == 0)
+			EventLoop::instance().cancel(timer);
+		else
+			gTimer = timer;
+		return false;
+	});
+}
+
+template <typename T> bool setOpt(struct socket *s, int level, int name, const T &value) {
+	return usrsctp_setsockopt(s, level, name, &value, socklen_t(sizeof(T))) == 0;
+}
+} // namespace
+
+void SctpTransport::init() {
+	static std::once_flag once;
+	std::call_once(once, [] {
+		// No threads: Debian's usrsctp would otherwise open raw SCTP sockets on every interface.
+		usrsctp_init_nothreads(0, connOutput, nullptr);
+		usrsctp_sysctl_set_sctp_ecn_enable(0);
+		usrsctp_sysctl_set_sctp_pr_enable(1);
+		usrsctp_sysctl_set_sctp_asconf_enable(0);
+		usrsctp_sysctl_set_sctp_auth_enable(0);
+		usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(kStreams);
+		usrsctp_sysctl_set_sctp_blackhole(2);
+		usrsctp_sysctl_set_sctp_enable_sack_immediately(1);
+		sctp::applyGlobal();
+	});
+}
+
+SctpTransport::SctpTransport(uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize,
+                             int mtu, LowerSend lowerSend, Callbacks callbacks)
+    : mLocalPort(localPort), mRemotePort(remotePort), mMaxRecvMessageSize(maxRecvMessageSize),
+      mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
+	init();
+	{
+		std::unique_lock lock(gLiveMutex);
+		gLive.insert(this);
+	}
+	usrsctp_register_address(this);
+	auto settings = sctp::current();
+	mSocket = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, receiveCallback, sendCallback,
+	                         uint32_t(settings.sendBufferSize / 2), this);
+	if (!mSocket) {
+		usrsctp_deregister_address(this);
+		std::unique_lock lock(gLiveMutex);
+		gLive.erase(this);
+		throw std::runtime_error("usrsctp_socket failed: " + std::string(strerror(errno)));
+	}
+	usrsctp_set_non_blocking(mSocket, 1);
+
+	struct linger lg{1, 0}; // close = abort: nothing lingers after the peer connection goes
+	setOpt(mSocket, SOL_SOCKET, SO_LINGER, lg);
+	setOpt(mSocket, SOL_SOCKET, SO_RCVBUF, settings.recvBufferSize);
+	setOpt(mSocket, SOL_SOCKET, SO_SNDBUF, settings.sendBufferSize);
+
+	struct sctp_assoc_value av{};
+	av.assoc_id = SCTP_ALL_ASSOC;
+	av.assoc_value = SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ;
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, av);
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_RECVRCVINFO, 1);
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_NODELAY, 1);
+	// Messages of different streams may interleave during partial delivery.
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, 2);
+
+	struct sctp_event ev{};
+	ev.se_assoc_id = SCTP_ALL_ASSOC;
+	ev.se_on = 1;
+	for (uint16_t type : {SCTP_ASSOC_CHANGE, SCTP_SENDER_DRY_EVENT, SCTP_STREAM_RESET_EVENT,
+	                      SCTP_STREAM_CHANGE_EVENT}) {
+		ev.se_type = type;
+		setOpt(mSocket, IPPROTO_SCTP, SCTP_EVENT, ev);
+	}
+
+	struct sctp_initmsg init{};
+	init.sinit_num_ostreams = kStreams;
+	init.sinit_max_instreams = kStreams;
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_INITMSG, init);
+
+	// The path MTU is fixed: no PMTU discovery over DTLS. SCTP's packet must fit in one DTLS
+	// record inside one UDP datagram: link MTU - IPv6/UDP (48) - DTLS record overhead (~37).
+	struct sctp_paddrparams pp{};
+	pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
+	pp.spp_flags = SPP_PMTUD_DISABLE;
+	pp.spp_pathmtu = uint32_t(mtu - 48 - 40);
+	setOpt(mSocket, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, pp);
+
+	if (settings.delayedSackTimeMs != 0) {
+		struct sctp_sack_info si{};
+		si.sack_assoc_id = SCTP_FUTURE_ASSOC;
+		si.sack_delay = settings.delayedSackTimeMs < 0 ? 0 : uint32_t(settings.delayedSackTimeMs);
+		si.sack_freq = settings.delayedSackTimeMs < 0 ? 1 : 2;
+		setOpt(mSocket, IPPROTO_SCTP, SCTP_DELAYED_SACK, si);
+	}
+
+	struct sockaddr_conn sconn{};
+	sconn.sconn_family = AF_CONN;
+	sconn.sconn_port = htons(mLocalPort);
+	sconn.sconn_addr = this;
+	if (usrsctp_bind(mSocket, reinterpret_cast<struct sockaddr *>(&sconn), sizeof(sconn)) != 0) {
+		int e = errno;
+		usrsctp_close(mSocket);
+		mSocket = nullptr;
+		usrsctp_deregister_address(this);
+		std::unique_lock lock(gLiveMutex);
+		gLive.erase(this);
+		throw std::runtime_error("usrsctp_bind failed: " + std::string(strerror(e)));
+	}
+	startTimers();
+}
+
+SctpTransport::~SctpTransport() {
+	close();
+	*mAlive = false;
+	stopTimers();
+}
+
+void SctpTransport::start() {
+	if (mClosed || !mSocket)
+		return;
+	struct sockaddr_conn sconn{};
+	sconn.sconn_family = AF_CONN;
+	sconn.sconn_port = htons(mRemotePort);
+	sconn.sconn_addr = this;
+	// Both sides connect; SCTP resolves the INIT collision (RFC 4960 section 5.2).
+	if (usrsctp_connect(mSocket, reinterpret_cast<struct sockaddr *>(&sconn), sizeof(sconn)) != 0 &&
+	    errno != EINPROGRESS) {
+		LOG_ERROR("SCTP connect failed: " + std::string(strerror(errno)));
+		if (mCallbacks.closed)
+			mCallbacks.closed();
+	}
+}
+
+void SctpTransport::incoming(const char *data, size_t size) {
+	if (!mClosed)
+		usrsctp_conninput(this, data, size, 0);
+}
+
+int SctpTransport::connOutput(void *addr, void *buffer, size_t length, uint8_t, uint8_t) {
+	std::shared_lock lock(gLiveMutex);
+	auto t = static_cast<SctpTransport *>(addr);
+	if (!gLive.count(t))
+		return -1;
+	return t->mLowerSend(static_cast<const char *>(buffer), length) ? 0 : -1;
+}
+
+int SctpTransport::trySend(uint16_t stream, uint32_t ppid, const char *data, size_t size,
+                           const SctpReliability &rel) {
+	struct sctp_sendv_spa spa{};
+	spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
+	spa.sendv_sndinfo.snd_sid = stream;
+	spa.sendv_sndinfo.snd_ppid = htonl(ppid);
+	spa.sendv_sndinfo.snd_flags = SCTP_EOR | (rel.unordered ? SCTP_UNORDERED : 0);
+	if (rel.type != SctpReliability::Type::Reliable) {
+		spa.sendv_flags |= SCTP_SEND_PRINFO_VALID;
+		spa.sendv_prinfo.pr_policy =
+		    rel.type == SctpReliability::Type::Rexmit ? SCTP_PR_SCTP_RTX : SCTP_PR_SCTP_TTL;
+		spa.sendv_prinfo.pr_value = rel.value;
+	}
+	ssize_t n = usrsctp_sendv(mSocket, data, size, nullptr, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0);
+	if (n >= 0)
+		return 1;
+	if (errno == EWOULDBLOCK || errno == EAGAIN || errno == ENOBUFS)
+		return 0;
+	LOG_WARNING("SCTP send failed on stream " + std::to_string(stream) + ": " + strerror(errno));
+	return -1;
+}
+
+bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
+                         const SctpReliability &reliability) {
+	// Empty messages travel as one zero byte with the "empty" PPIDs (RFC 8831 section 6.6).
+	static const char zero = 0;
+	if (size == 0) {
+		if (ppid == uint32_t(Ppid::String))
+			ppid = uint32_t(Ppid::StringEmpty);
+		else if (ppid == uint32_t(Ppid::Binary))
+			ppid = uint32_t(Ppid::BinaryEmpty);
+		data = &zero;
+		size = 1;
+	}
+	std::lock_guard lock(mSendMutex);
+	if (mClosed || !mSocket)
+		return false;
+	if (mQueue.empty()) {
+		int r = trySend(stream, ppid, data, size, reliability);
+		if (r > 0)
+			return true;
+		if (r < 0)
+			return false;
+	}
+	mQueue.push_back(Pending{stream, ppid, reliability, std::vector<char>(data, data + size)});
+	addBuffered(stream, long(size));
+	return true;
+}
+
+void SctpTransport::addBuffered(uint16_t stream, long delta) {
+	auto &amount = mBuffered[stream];
+	amount = size_t(long(amount) + delta);
+}
+
+size_t SctpTransport::bufferedAmount(uint16_t stream) const {
+	std::lock_guard lock(mSendMutex);
+	auto it = mBuffered.find(stream);
+	return it != mBuffered.end() ? it->second : 0;
+}
+
+void SctpTransport::scheduleFlush() {
+	if (mFlushScheduled.exchange(true))
+		return;
+	auto alive = mAlive;
+	// Flushing from inside usrsctp's upcall could re-enter it with its locks held; defer.
+	EventLoop::instance().post([this, alive] {
+		if (!*alive)
+			return;
+		mFlushScheduled = false;
+		flush();
+	});
+}
+
+void SctpTransport::flush() {
+	struct Change {
+		uint16_t stream;
+		size_t before, after;
+	};
+	std::vector<Change> changed;
+	{
+		std::lock_guard lock(mSendMutex);
+		while (!mQueue.empty() && !mClosed) {
+			auto &p = mQueue.front();
+			int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), p.reliability);
+			if (r == 0)
+				break;
+			size_t before = mBuffered[p.stream];
+			addBuffered(p.stream, -long(p.data.size()));
+			changed.push_back({p.stream, before, mBuffered[p.stream]});
+			mQueue.pop_front();
+		}
+		for (auto it = mResetAfterFlush.begin(); it != mResetAfterFlush.end();) {
+			if (mBuffered[*it] == 0) {
+				doReset(*it);
+				it = mResetAfterFlush.erase(it);
+			} else {
+				++it;
+			}
+		}
+	}
+	if (mCallbacks.bufferedAmount)
+		for (auto &c : changed)
+			mCallbacks.bufferedAmount(c.stream, c.before, c.after);
+}
+
+void SctpTransport::resetStream(uint16_t stream) {
+	std::lock_guard lock(mSendMutex);
+	if (mClosed || !mSocket || !mConnected)
+		return;
+	// Queued messages go first: the reset must not overtake them.
+	auto it = mBuffered.find(stream);
+	if (it != mBuffered.end() && it->second > 0) {
+		mResetAfterFlush.push_back(stream);
+		return;
+	}
+	doReset(stream);
+}
+
+void SctpTransport::doReset(uint16_t stream) {
+	size_t len = sizeof(sctp_reset_streams) + sizeof(uint16_t);
+	std::vector<char> buf(len);
+	auto srs = reinterpret_cast<sctp_reset_streams *>(buf.data());
+	srs->srs_assoc_id = SCTP_ALL_ASSOC;
+	srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
+	srs->srs_number_streams = 1;
+	srs->srs_stream_list[0] = stream;
+	if (usrsctp_setsockopt(mSocket, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, socklen_t(len)) != 0)
+		LOG_DEBUG("SCTP stream reset of " + std::to_string(stream) + " failed: " + strerror(errno));
+}
+
+void SctpTransport::close() {
+	struct socket *sock;
+	{
+		std::lock_guard lock(mSendMutex);
+		if (mClosed.exchange(true))
+			return;
+		sock = mSocket;
+		mSocket = nullptr;
+		mQueue.clear();
+	}
+	if (sock) {
+		usrsctp_shutdown(sock, SHUT_RDWR);
+		usrsctp_close(sock);
+	}
+	usrsctp_deregister_address(this);
+	std::unique_lock lock(gLiveMutex);
+	gLive.erase(this);
+}
+
+int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
+	auto t = static_cast<SctpTransport *>(ulp);
+	if (!t->mClosed) {
+		std::lock_guard lock(t->mSendMutex);
+		if (!t->mQueue.empty())
+			t->scheduleFlush();
+	}
+	return 0;
+}
+
+int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *data, size_t length,
+                                   struct sctp_rcvinfo info, int flags, void *ulp) {
+	auto t = static_cast<SctpTransport *>(ulp);
+	if (!data) {
+		// The socket was shut down by the peer.
+		if (!t->mClosed && t->mConnected.exchange(false) && t->mCallbacks.closed)
+			t->mCallbacks.closed();
+		return 1;
+	}
+	if (!t->mClosed) {
+		if (flags & MSG_NOTIFICATION)
+			t->handleNotification(data, length);
+		else
+			t->handleData(static_cast<const char *>(data), length, info.rcv_sid, ntohl(info.rcv_ppid),
+			              (flags & MSG_EOR) != 0);
+	}
+	free(data);
+	return 1;
+}
+
+void SctpTransport::handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid,
+                               bool eor) {
+	auto it = mPartial.find(stream);
+	if (eor && it == mPartial.end()) {
+		if (mCallbacks.message)
+			mCallbacks.message(stream, ppid, data, length); // the common case: no copy
+		return;
+	}
+	if (it == mPartial.end())
+		it = mPartial.emplace(stream, std::vector<char>()).first;
+	auto &buf = it->second;
+	if (buf.size() + length > size_t(mMaxRecvMessageSize) + 1) {
+		LOG_WARNING("SCTP message on stream " + std::to_string(stream) +
+		            " exceeds the max message size; dropped");
+		buf.clear();
+		buf.shrink_to_fit();
+		if (eor)
+			mPartial.erase(it);
+		else
+			buf.push_back(0); // mark as overflowing until EOR
+		return;
+	}
+	buf.insert(buf.end(), data, data + length);
+	if (eor) {
+		std::vector<char> whole = std::move(buf);
+		mPartial.erase(it);
+		if (mCallbacks.message)
+			mCallbacks.message(stream, ppid, whole.data(), whole.size());
+	}
+}
+
+void SctpTransport::handleNotification(const void *raw, size_t length) {
+	auto n = static_cast<const union sctp_notification *>(raw);
+	if (length < sizeof(n->sn_header))
+		return;
+	switch (n->sn_header.sn_type) {
+	case SCTP_ASSOC_CHANGE: {
+		const auto &ac = n->sn_assoc_change;
+		if (ac.sac_state == SCTP_COMM_UP) {
+			int streams = std::min(ac.sac_outbound_streams, ac.sac_inbound_streams);
+			mMaxStream = streams > 0 ? streams - 1 : 0;
+			if (!mConnected.exchange(true)) {
+				LOG_DEBUG("SCTP association up, streams " + std::to_string(streams));
+				if (mCallbacks.connected)
+					mCallbacks.connected();
+			}
+		} else if (ac.sac_state == SCTP_COMM_LOST || ac.sac_state == SCTP_SHUTDOWN_COMP ||
+		           ac.sac_state == SCTP_CANT_STR_ASSOC) {
+			LOG_DEBUG("SCTP association ended, state " + std::to_string(ac.sac_state));
+			mConnected = false;
+			if (mCallbacks.closed)
+				mCallbacks.closed();
+		}
+		break;
+	}
+	case SCTP_STREAM_RESET_EVENT: {
+		const auto &sr = n->sn_strreset_event;
+		if (sr.strreset_flags & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
+			break;
+		size_t count = (sr.strreset_length - sizeof(sr)) / sizeof(uint16_t);
+		for (size_t i = 0; i < count; ++i) {
+			uint16_t stream = sr.strreset_stream_list[i];
+			if ((sr.strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN) && mCallbacks.incomingReset)
+				mCallbacks.incomingReset(stream);
+			if ((sr.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN) && mCallbacks.outgoingReset)
+				mCallbacks.outgoingReset(stream);
+		}
+		break;
+	}
+	case SCTP_SENDER_DRY_EVENT: {
+		std::lock_guard lock(mSendMutex);
+		if (!mQueue.empty())
+			scheduleFlush();
+		break;
+	}
+	default: break;
+	}
+}
+
+} // namespace rtcimpl

@@ -1,0 +1,113 @@
+// SCTP (RFC 4960) over DTLS (RFC 8261) with usrsctp's AF_CONN sockets. usrsctp runs without
+// its own threads (no raw sockets are opened): its timers tick on the loop thread and its
+// packets come in from DTLS on the loop thread, so message callbacks need no handoff.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <glib.h>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <usrsctp.h>
+
+namespace rtcimpl {
+
+struct SctpReliability {
+	enum class Type { Reliable, Rexmit, Timed } type = Type::Reliable;
+	bool unordered = false;
+	uint32_t value = 0; // retransmissions or milliseconds
+};
+
+enum class Ppid : uint32_t {
+	Dcep = 50,
+	String = 51,
+	BinaryPartial = 52,
+	Binary = 53,
+	StringPartial = 54,
+	StringEmpty = 56,
+	BinaryEmpty = 57,
+};
+
+
+
+class SctpTransport {
+public:
+	using LowerSend = std::function<bool(const char *data, size_t size)>;
+	struct Callbacks {
+		std::function<void()> connected;
+		std::function<void()> closed; // association ended (shutdown, abort, lost)
+		std::function<void(uint16_t stream, uint32_t ppid, const char *data, size_t size)> message;
+		std::function<void(uint16_t stream)> incomingReset;  // the remote closed its side
+		std::function<void(uint16_t stream)> outgoingReset;  // our reset took effect
+		// After queued messages left for usrsctp: the amount before and after.
+		std::function<void(uint16_t stream, size_t before, size_t after)> bufferedAmount;
+	};
+
+	SctpTransport(uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize, int mtu,
+	              LowerSend lowerSend, Callbacks callbacks);
+	~SctpTransport();
+
+	void start();                                  // loop thread, once DTLS is up
+	void incoming(const char *data, size_t size);  // loop thread, one decrypted SCTP packet
+
+	// Any thread. Returns false when the association cannot take it (closed, too big).
+	bool send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
+	          const SctpReliability &reliability);
+	size_t bufferedAmount(uint16_t stream) const;
+	void resetStream(uint16_t stream);
+	void close();
+	bool isConnected() const { return mConnected.load(); }
+	int maxStream() const { return mMaxStream.load(); }
+
+	static void init(); // global usrsctp setup, once
+
+private:
+	struct Pending {
+		uint16_t stream;
+		uint32_t ppid;
+		SctpReliability reliability;
+		std::vector<char> data;
+	};
+	static int receiveCallback(struct socket *sock, union sctp_sockstore addr, void *data,
+	                           size_t length, struct sctp_rcvinfo info, int flags, void *ulp);
+	static int sendCallback(struct socket *sock, uint32_t freeSpace, void *ulp);
+	static int connOutput(void *addr, void *buffer, size_t length, uint8_t tos, uint8_t setDf);
+
+	int trySend(uint16_t stream, uint32_t ppid, const char *data, size_t size,
+	            const SctpReliability &reliability); // 1 sent, 0 would block, -1 error
+	void flush();      // loop thread
+	void scheduleFlush();
+	void handleNotification(const void *notification, size_t length);
+	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
+	void addBuffered(uint16_t stream, long delta); // mSendMutex held
+	void doReset(uint16_t stream);                 // mSendMutex held
+
+	struct socket *mSocket = nullptr;
+	const uint16_t mLocalPort, mRemotePort;
+	const uint32_t mMaxRecvMessageSize;
+	const int mMtu;
+	LowerSend mLowerSend;
+	Callbacks mCallbacks;
+
+	std::atomic<bool> mConnected{false};
+	std::atomic<bool> mClosed{false};
+	std::atomic<int> mMaxStream{1023};
+
+	mutable std::mutex mSendMutex; // send ordering: a queued message blocks later ones
+	std::deque<Pending> mQueue;
+	std::unordered_map<uint16_t, size_t> mBuffered;
+	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
+	std::atomic<bool> mFlushScheduled{false};
+	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
+
+	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
+	std::unordered_map<uint16_t, uint32_t> mPartialPpid;
+};
+
+} // namespace rtcimpl
