@@ -79,7 +79,7 @@ template <typename Cb> int setDcCallback(int id, Cb cb, std::atomic<Cb> DataChan
 }
 
 void deleteEntity(const std::shared_ptr<Entity> &e) {
-	bool onLoop = EventLoop::instance().isLoopThread();
+	bool onLoop = e->loop().isLoopThread();
 	e->markDeleted(onLoop);
 	if (e->kind() == Entity::Kind::PeerConnection) {
 		std::static_pointer_cast<PeerConnection>(e)->destroy();
@@ -438,7 +438,7 @@ RTC_C_EXPORT int rtcReceiveMessage(int id, char *buffer, int *size) {
 
 RTC_C_EXPORT void rtcPreload(void) {
 	try {
-		EventLoop::instance();
+		EventLoop::all();
 		SctpTransport::init();
 		Certificate::get(RTC_CERTIFICATE_DEFAULT);
 	} catch (const std::exception &e) {
@@ -455,7 +455,8 @@ RTC_C_EXPORT void rtcCleanup(void) {
 		} catch (...) {
 		}
 	}
-	EventLoop::instance().runSync([] {});
+	for (auto *loop : EventLoop::all())
+		loop->runSync([] {});
 }
 
 RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings) {
@@ -469,9 +470,9 @@ RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings) {
 }
 
 RTC_C_EXPORT int rtcSetThreadPoolSize(unsigned int count) {
-	// Callbacks run on the one event thread, in order per object; the size is accepted for
-	// compatibility and has no effect.
-	(void)count;
+	// The number of event loops; effective only before the library starts its threads.
+	// Callbacks of one peer connection and its channels always run on one loop, in order.
+	rtcimpl::EventLoop::setPoolSize(count);
 	return RTC_ERR_SUCCESS;
 }
 

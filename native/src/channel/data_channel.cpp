@@ -7,9 +7,9 @@
 
 namespace rtcimpl {
 
-DataChannel::DataChannel(std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
-                         rtcReliability reliability, bool negotiated, int stream)
-    : Entity(Kind::DataChannel), mPc(std::move(pc)), mLabel(std::move(label)),
+DataChannel::DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std::string label,
+                         std::string protocol, rtcReliability reliability, bool negotiated, int stream)
+    : Entity(Kind::DataChannel, loop), mPc(std::move(pc)), mLabel(std::move(label)),
       mProtocol(std::move(protocol)), mReliability(reliability), mNegotiated(negotiated),
       mStream(stream) {}
 
@@ -30,7 +30,7 @@ SctpReliability DataChannel::sctpReliability() const {
 
 void DataChannel::post(std::function<void(DataChannel &)> fn) {
 	auto self = std::static_pointer_cast<DataChannel>(shared_from_this());
-	EventLoop::instance().post([self, fn = std::move(fn)] { fn(*self); });
+	loop().post([self, fn = std::move(fn)] { fn(*self); });
 }
 
 int DataChannel::send(const char *data, int size) {

@@ -21,7 +21,7 @@ class DataChannel final : public Entity {
 public:
 	enum class State { Connecting, Open, Closing, Closed };
 
-	DataChannel(std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
+	DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
 	            rtcReliability reliability, bool negotiated, int stream);
 
 	const std::string &label() const { return mLabel; }

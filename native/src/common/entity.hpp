@@ -2,6 +2,8 @@
 // "no callback after rtcDelete* returns" true.
 #pragma once
 
+#include "common/event_loop.hpp"
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -11,10 +13,11 @@ namespace rtcimpl {
 class Entity : public std::enable_shared_from_this<Entity> {
 public:
 	enum class Kind { PeerConnection, DataChannel };
-	explicit Entity(Kind kind) : mKind(kind) {}
+	Entity(Kind kind, EventLoop &loop) : mKind(kind), mLoop(loop) {}
 	virtual ~Entity() = default;
 
 	Kind kind() const { return mKind; }
+	EventLoop &loop() const { return mLoop; }
 	int id() const { return mId.load(std::memory_order_relaxed); }
 	void setId(int id) { mId.store(id, std::memory_order_relaxed); }
 
@@ -23,8 +26,8 @@ public:
 
 	bool deleted() const { return mDeleted.load(std::memory_order_acquire); }
 
-	// Runs a user callback unless the entity was deleted. Callbacks only run on the loop
-	// thread, so the mutex is contended only by a deleter on another thread.
+	// Runs a user callback unless the entity was deleted. Callbacks only run on the entity's
+	// loop thread, so the mutex is contended only by a deleter on another thread.
 	template <typename F> void invoke(F &&f) {
 		std::lock_guard lock(mCallbackMutex);
 		if (!mDeleted.load(std::memory_order_acquire))
@@ -42,6 +45,7 @@ public:
 
 private:
 	const Kind mKind;
+	EventLoop &mLoop;
 	std::atomic<int> mId{0};
 	std::atomic<void *> mUserPointer{nullptr};
 	std::atomic<bool> mDeleted{false};

@@ -1,12 +1,23 @@
 #include "common/event_loop.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <mutex>
 
 namespace rtcimpl {
 
 namespace {
-thread_local bool tOnLoopThread = false;
+thread_local const EventLoop *tCurrent = nullptr;
+std::atomic<unsigned> gPoolSize{0};
+std::atomic<unsigned> gNext{0};
+
+std::vector<EventLoop *> &pool() {
+	static auto *loops = new std::vector<EventLoop *>();
+	return *loops;
+}
+std::once_flag gPoolOnce;
 
 gboolean runPosted(gpointer data) {
 	auto fn = static_cast<std::function<void()> *>(data);
@@ -24,28 +35,48 @@ gboolean runTimer(gpointer data) {
 void deleteTimer(gpointer data) { delete static_cast<EventLoop::TimerFn *>(data); }
 } // namespace
 
-EventLoop &EventLoop::instance() {
-	static EventLoop *loop = new EventLoop(); // lives for the process: native threads may outlive main()
-	return *loop;
+// Loops live for the process: native threads may outlive main().
+std::vector<EventLoop *> EventLoop::all() {
+	// Read-only after the first call, so callers may copy it without a lock.
+	std::call_once(gPoolOnce, [] {
+		unsigned n = gPoolSize.load();
+		if (n == 0)
+			n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+		for (unsigned i = 0; i < n; ++i)
+			pool().push_back(new EventLoop(int(i)));
+	});
+	return pool();
 }
 
-EventLoop::EventLoop() {
+EventLoop &EventLoop::instance() { return *all()[0]; }
+
+EventLoop &EventLoop::next() {
+	auto loops = all();
+	return *loops[gNext.fetch_add(1) % loops.size()];
+}
+
+void EventLoop::setPoolSize(unsigned count) { gPoolSize = std::min(count, 64u); }
+
+EventLoop::EventLoop(int index) : mIndex(index) {
 	mContext = g_main_context_new();
 	mLoop = g_main_loop_new(mContext, FALSE);
-	mThread = g_thread_new("rtc-loop", [](gpointer self) -> gpointer {
+	std::string name = "rtc-loop-" + std::to_string(index);
+	mThread = g_thread_new(name.c_str(), [](gpointer self) -> gpointer {
 		static_cast<EventLoop *>(self)->run();
 		return nullptr;
 	}, this);
 }
 
 void EventLoop::run() {
-	tOnLoopThread = true;
+	tCurrent = this;
 	g_main_context_push_thread_default(mContext);
 	g_main_loop_run(mLoop);
 	g_main_context_pop_thread_default(mContext);
 }
 
-bool EventLoop::isLoopThread() const { return tOnLoopThread; }
+bool EventLoop::isLoopThread() const { return tCurrent == this; }
+
+bool EventLoop::onAnyLoop() { return tCurrent != nullptr; }
 
 void EventLoop::post(std::function<void()> fn) {
 	GSource *source = g_idle_source_new();

@@ -1,19 +1,27 @@
-// The library's one event thread: a GLib main context that runs every ICE agent, DTLS and
-// SCTP timers, and every user callback (in order per object, with no internal lock held).
+// The library's event threads: a small fixed pool of GLib main contexts (one per core by
+// default, rtcSetThreadPoolSize before first use). Each peer connection lives on one loop for
+// its whole life: its ICE agent, DTLS and SCTP processing and every user callback of it and
+// its channels run there, in order, with no internal lock held. Loop 0 also drives usrsctp's
+// clock.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <glib.h>
+#include <vector>
 
 namespace rtcimpl {
 
 class EventLoop {
 public:
-	static EventLoop &instance();
+	static EventLoop &instance();            // loop 0
+	static EventLoop &next();                // round-robin over the pool, for a new object
+	static std::vector<EventLoop *> all();
+	static void setPoolSize(unsigned count); // effective before the pool starts
 
 	GMainContext *context() const { return mContext; }
 	bool isLoopThread() const;
+	static bool onAnyLoop(); // the caller is one of the pool's threads
 
 	// Queues fn to run on the loop thread.
 	void post(std::function<void()> fn);
@@ -27,8 +35,9 @@ public:
 	void cancel(guint handle);
 
 private:
-	EventLoop();
+	explicit EventLoop(int index);
 	void run();
+	int mIndex;
 
 	GMainContext *mContext;
 	GMainLoop *mLoop;

@@ -50,10 +50,10 @@ std::string opensslError() {
 }
 } // namespace
 
-DtlsTransport::DtlsTransport(std::shared_ptr<Certificate> certificate, bool client,
+DtlsTransport::DtlsTransport(EventLoop &loop, std::shared_ptr<Certificate> certificate, bool client,
                              std::string remoteAlgorithm, std::string remoteFingerprint, int mtu,
                              LowerSend lowerSend, Callbacks callbacks)
-    : mCertificate(std::move(certificate)), mClient(client),
+    : mLoop(loop), mCertificate(std::move(certificate)), mClient(client),
       mRemoteAlgorithm(std::move(remoteAlgorithm)), mRemoteFingerprint(std::move(remoteFingerprint)),
       mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
 	mCtx = SSL_CTX_new(DTLS_method());
@@ -92,7 +92,7 @@ DtlsTransport::DtlsTransport(std::shared_ptr<Certificate> certificate, bool clie
 DtlsTransport::~DtlsTransport() {
 	close();
 	*mAlive = false;
-	EventLoop::instance().cancel(mTimer);
+	mLoop.cancel(mTimer);
 	std::lock_guard lock(mMutex);
 	SSL_free(mSsl);
 	SSL_CTX_free(mCtx);
@@ -112,7 +112,7 @@ void DtlsTransport::continueHandshake() {
 	int ret = SSL_do_handshake(mSsl);
 	if (ret == 1) {
 		mHandshakeDone = true;
-		EventLoop::instance().cancel(mTimer);
+		mLoop.cancel(mTimer);
 		mTimer = 0;
 		LOG_DEBUG(std::string("DTLS handshake done as ") + (mClient ? "client" : "server") +
 		          ", cipher " + SSL_get_cipher(mSsl));
@@ -125,11 +125,11 @@ void DtlsTransport::continueHandshake() {
 	}
 	std::string reason = mVerifyError.empty() ? "DTLS handshake failed: " + opensslError() : mVerifyError;
 	mClosed = true;
-	EventLoop::instance().cancel(mTimer);
+	mLoop.cancel(mTimer);
 	mTimer = 0;
 	// Report outside the lock: fail() runs on the loop after this call unwinds.
 	auto alive = mAlive;
-	EventLoop::instance().post([this, alive, reason] {
+	mLoop.post([this, alive, reason] {
 		if (*alive)
 			fail(reason);
 	});
@@ -140,9 +140,9 @@ void DtlsTransport::armTimer() {
 	if (!DTLSv1_get_timeout(mSsl, &tv))
 		return;
 	auto ms = std::chrono::milliseconds(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
-	EventLoop::instance().cancel(mTimer);
+	mLoop.cancel(mTimer);
 	auto alive = mAlive;
-	mTimer = EventLoop::instance().addTimer(ms, [this, alive] {
+	mTimer = mLoop.addTimer(ms, [this, alive] {
 		if (!*alive)
 			return false;
 		std::lock_guard lock(mMutex);
@@ -151,7 +151,7 @@ void DtlsTransport::armTimer() {
 			return false;
 		if (DTLSv1_handle_timeout(mSsl) < 0) {
 			mClosed = true;
-			EventLoop::instance().post([this, alive] {
+			mLoop.post([this, alive] {
 				if (*alive)
 					fail("DTLS handshake timed out");
 			});
@@ -243,7 +243,7 @@ void DtlsTransport::close() {
 		return;
 	if (mHandshakeDone)
 		SSL_shutdown(mSsl); // close_notify, best effort
-	EventLoop::instance().cancel(mTimer);
+	mLoop.cancel(mTimer);
 	mTimer = 0;
 }
 

@@ -4,6 +4,7 @@
 // fingerprint (RFC 8122), checked during the handshake so a mismatch fails both sides.
 #pragma once
 
+#include "common/event_loop.hpp"
 #include "dtls/certificate.hpp"
 
 #include <atomic>
@@ -27,7 +28,7 @@ public:
 		std::function<void(const char *data, size_t size)> data; // app data, loop thread, no lock held
 	};
 
-	DtlsTransport(std::shared_ptr<Certificate> certificate, bool client,
+	DtlsTransport(EventLoop &loop, std::shared_ptr<Certificate> certificate, bool client,
 	              std::string remoteFingerprintAlgorithm, std::string remoteFingerprint, int mtu,
 	              LowerSend lowerSend, Callbacks callbacks);
 	~DtlsTransport();
@@ -51,6 +52,7 @@ private:
 	void armTimer();          // mutex held
 	void fail(const std::string &reason);
 
+	EventLoop &mLoop;
 	std::shared_ptr<Certificate> mCertificate;
 	const bool mClient;
 	const std::string mRemoteAlgorithm, mRemoteFingerprint;

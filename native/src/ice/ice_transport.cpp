@@ -36,11 +36,11 @@ std::string addressString(const NiceAddress &addr) {
 }
 } // namespace
 
-IceTransport::IceTransport(const Config &config, Callbacks callbacks)
-    : mCallbacks(std::move(callbacks)) {
-	auto &loop = EventLoop::instance();
+IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks callbacks)
+    : mLoop(eventLoop), mCallbacks(std::move(callbacks)) {
+	auto &loop = mLoop;
 	std::string error;
-	loop.runSync([&] {
+	[&] {
 		mAgent = nice_agent_new_full(loop.context(), NICE_COMPATIBILITY_RFC5245,
 		                             NiceAgentOption(NICE_AGENT_OPTION_ICE_TRICKLE |
 		                                             NICE_AGENT_OPTION_CONSENT_FRESHNESS));
@@ -86,7 +86,7 @@ IceTransport::IceTransport(const Config &config, Callbacks callbacks)
 		                 this);
 		nice_agent_attach_recv(mAgent, mStream, 1, loop.context(),
 		                       reinterpret_cast<NiceAgentRecvFunc>(onReceive), this);
-	});
+	}();
 	if (!error.empty()) {
 		close();
 		throw std::invalid_argument(error);
@@ -124,7 +124,10 @@ void IceTransport::applyServers(const Config &config) {
 	}
 }
 
-IceTransport::~IceTransport() { close(); }
+IceTransport::~IceTransport() {
+	close();
+	*mAlive = false;
+}
 
 void IceTransport::close() {
 	NiceAgent *agent;
@@ -140,14 +143,14 @@ void IceTransport::close() {
 	if (!agent)
 		return;
 	// Detach on the loop so no libnice callback can be running or start afterwards.
-	EventLoop::instance().runSync([&] {
+	mLoop.runSync([&] {
 		g_signal_handlers_disconnect_matched(G_OBJECT(agent), G_SIGNAL_MATCH_DATA, 0, 0, nullptr,
 		                                     nullptr, self);
-		nice_agent_attach_recv(agent, stream, 1, EventLoop::instance().context(), nullptr, nullptr);
+		nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
 		nice_agent_remove_stream(agent, stream);
 	});
 	// libnice may still hold references in pending sources; release the agent from the loop.
-	EventLoop::instance().post([agent] {
+	mLoop.post([agent] {
 		nice_agent_close_async(agent, nullptr, nullptr);
 		g_object_unref(agent);
 	});
@@ -158,10 +161,14 @@ void IceTransport::setControlling(bool controlling) {
 		g_object_set(G_OBJECT(agent), "controlling-mode", controlling ? TRUE : FALSE, NULL);
 }
 
+// Runtime operations are posted, never waited for: a peer connection on another loop may
+// call them from inside its own callbacks, and two loops waiting on each other would deadlock.
 void IceTransport::gather() {
 	if (mClosed || mGathering.exchange(true))
 		return;
-	EventLoop::instance().runSync([&] {
+	mLoop.post([this, alive = mAlive] {
+		if (!*alive)
+			return;
 		NiceAgent *agent = currentAgent();
 		if (!agent)
 			return;
@@ -180,55 +187,62 @@ void IceTransport::gather() {
 bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::string &pwd) {
 	if (mClosed)
 		return false;
-	bool ok = false;
-	EventLoop::instance().runSync([&] {
+	mLoop.post([this, alive = mAlive, ufrag, pwd] {
+		if (!*alive)
+			return;
 		NiceAgent *agent = currentAgent();
 		if (!agent)
 			return;
-		ok = nice_agent_set_remote_credentials(agent, mStream, ufrag.c_str(), pwd.c_str());
-		mHaveRemoteCredentials = ok;
+		if (!nice_agent_set_remote_credentials(agent, mStream, ufrag.c_str(), pwd.c_str())) {
+			LOG_ERROR("ICE: remote credentials refused");
+			return;
+		}
+		mHaveRemoteCredentials = true;
 		auto pending = std::move(mPendingCandidates);
 		mPendingCandidates.clear();
-		if (ok)
-			for (auto &c : pending)
-				addRemoteCandidate(c);
+		for (auto &c : pending)
+			applyRemoteCandidate(c);
 	});
-	return ok;
+	return true;
 }
 
 bool IceTransport::addRemoteCandidate(const std::string &candidate) {
 	if (mClosed)
 		return false;
-	bool ok = false;
-	EventLoop::instance().runSync([&] {
-		if (!mHaveRemoteCredentials) {
-			mPendingCandidates.push_back(candidate);
-			ok = true;
+	mLoop.post([this, alive = mAlive, candidate] {
+		if (!*alive)
 			return;
-		}
-		NiceAgent *agent = currentAgent();
-		if (!agent)
-			return;
-		std::string line = "a=" + candidate;
-		NiceCandidate *cand = nice_agent_parse_remote_candidate_sdp(agent, mStream, line.c_str());
-		if (!cand) {
-			LOG_WARNING("libnice could not parse remote candidate: " + candidate);
-			return;
-		}
-		GSList *list = g_slist_append(nullptr, cand);
-		int added = nice_agent_set_remote_candidates(agent, mStream, 1, list);
-		g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
-		ok = added >= 0;
-		if (added < 1)
-			LOG_DEBUG("remote candidate not used (duplicate or unsupported): " + candidate);
+		if (!mHaveRemoteCredentials)
+			mPendingCandidates.push_back(candidate); // trickled before the description
+		else
+			applyRemoteCandidate(candidate);
 	});
-	return ok;
+	return true;
+}
+
+void IceTransport::applyRemoteCandidate(const std::string &candidate) {
+	NiceAgent *agent = currentAgent();
+	if (!agent)
+		return;
+	std::string line = "a=" + candidate;
+	NiceCandidate *cand = nice_agent_parse_remote_candidate_sdp(agent, mStream, line.c_str());
+	if (!cand) {
+		LOG_WARNING("libnice could not parse remote candidate: " + candidate);
+		return;
+	}
+	GSList *list = g_slist_append(nullptr, cand);
+	int added = nice_agent_set_remote_candidates(agent, mStream, 1, list);
+	g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
+	if (added < 1)
+		LOG_DEBUG("remote candidate not used (duplicate or unsupported): " + candidate);
 }
 
 void IceTransport::remoteGatheringDone() {
 	if (mClosed)
 		return;
-	EventLoop::instance().runSync([&] {
+	mLoop.post([this, alive = mAlive] {
+		if (!*alive)
+			return;
 		if (NiceAgent *agent = currentAgent())
 			nice_agent_peer_candidate_gathering_done(agent, mStream);
 	});
@@ -243,33 +257,31 @@ bool IceTransport::send(const char *data, size_t size) {
 
 bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
                                 std::string *remoteAddress) const {
-	bool ok = false;
-	EventLoop::instance().runSync([&] {
-		NiceAgent *agent = currentAgent();
-		if (!agent)
-			return;
-		NiceCandidate *l = nullptr, *r = nullptr;
-		if (!nice_agent_get_selected_pair(agent, mStream, 1, &l, &r) || !l || !r)
-			return;
-		ok = true;
-		auto sdpOf = [&](NiceCandidate *c) {
-			gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
-			std::string out = s ? s : "";
-			g_free(s);
-			if (out.rfind("a=", 0) == 0)
-				out = out.substr(2);
-			return out;
-		};
-		if (local)
-			*local = sdpOf(l);
-		if (remote)
-			*remote = sdpOf(r);
-		if (localAddress)
-			*localAddress = addressString(l->addr);
-		if (remoteAddress)
-			*remoteAddress = addressString(r->addr);
-	});
-	return ok;
+	// libnice's getters take the agent lock themselves; our shared lock keeps the agent alive.
+	std::shared_lock lock(mAgentMutex);
+	NiceAgent *agent = mAgent;
+	if (!agent)
+		return false;
+	NiceCandidate *l = nullptr, *r = nullptr;
+	if (!nice_agent_get_selected_pair(agent, mStream, 1, &l, &r) || !l || !r)
+		return false;
+	auto sdpOf = [&](NiceCandidate *c) {
+		gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
+		std::string out = s ? s : "";
+		g_free(s);
+		if (out.rfind("a=", 0) == 0)
+			out = out.substr(2);
+		return out;
+	};
+	if (local)
+		*local = sdpOf(l);
+	if (remote)
+		*remote = sdpOf(r);
+	if (localAddress)
+		*localAddress = addressString(l->addr);
+	if (remoteAddress)
+		*remoteAddress = addressString(r->addr);
+	return true;
 }
 
 void IceTransport::onCandidate(NiceAgent *agent, void *candidate, void *self) {

@@ -6,12 +6,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
 typedef struct _NiceAgent NiceAgent;
+
+#include "common/event_loop.hpp"
 
 namespace rtcimpl {
 
@@ -32,7 +35,7 @@ public:
 	};
 
 	// Throws std::invalid_argument on a bad configuration (e.g. malformed server URL).
-	IceTransport(const Config &config, Callbacks callbacks);
+	IceTransport(EventLoop &loop, const Config &config, Callbacks callbacks);
 	~IceTransport(); // runs the libnice teardown on the loop thread
 
 	std::string localUfrag() const { return mUfrag; }
@@ -60,11 +63,13 @@ private:
 	static void onReceive(NiceAgent *, unsigned stream, unsigned component, unsigned len, char *buf,
 	                      void *self);
 	void changeState(rtcIceState state);
+	void applyRemoteCandidate(const std::string &candidate); // loop thread
 	NiceAgent *currentAgent() const {
 		std::shared_lock lock(mAgentMutex);
 		return mAgent;
 	}
 
+	EventLoop &mLoop;
 	NiceAgent *mAgent = nullptr;
 	mutable std::shared_mutex mAgentMutex; // send() vs close() releasing the agent
 	unsigned mStream = 0;
@@ -77,6 +82,7 @@ private:
 	bool mWasConnected = false;
 	bool mHaveRemoteCredentials = false;
 	std::vector<std::string> mPendingCandidates; // trickled before the remote credentials
+	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true); // posted work checks it
 };
 
 } // namespace rtcimpl

@@ -59,7 +59,7 @@ dcep::OpenMessage openFor(const DataChannel &dc) {
 } // namespace
 
 PeerConnection::PeerConnection(PeerConfig config)
-    : Entity(Kind::PeerConnection), mConfig(std::move(config)) {
+    : Entity(Kind::PeerConnection, EventLoop::next()), mConfig(std::move(config)) {
 	mCertificate = Certificate::get(mConfig.certificateType);
 	RAND_bytes(reinterpret_cast<unsigned char *>(&mSessionId), sizeof(mSessionId));
 	mSessionId &= 0x3fffffffffffffffULL; // RFC 3264: fits in 63 bits
@@ -79,7 +79,7 @@ PeerConnection::PeerConnection(PeerConfig config)
 		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
 			dtls->incoming(data, size);
 	};
-	mIce = std::make_shared<IceTransport>(ic, std::move(cb));
+	mIce = std::make_shared<IceTransport>(loop(), ic, std::move(cb));
 }
 
 PeerConnection::~PeerConnection() { closeTransports(); }
@@ -89,12 +89,12 @@ std::shared_ptr<PeerConnection> PeerConnection::self() {
 }
 
 void PeerConnection::emit(std::function<void()> fn) {
-	if (EventLoop::instance().isLoopThread()) {
+	if (loop().isLoopThread()) {
 		fn();
 		return;
 	}
 	auto keep = self();
-	EventLoop::instance().post([keep, fn = std::move(fn)] { fn(); });
+	loop().post([keep, fn = std::move(fn)] { fn(); });
 }
 
 void PeerConnection::changeState(rtcState state) {
@@ -112,7 +112,7 @@ void PeerConnection::changeSignaling(rtcSignalingState state) {
 		return;
 	// Callers hold mMutex: the callback always runs later, on the loop.
 	auto keep = self();
-	EventLoop::instance().post([keep, state] {
+	loop().post([keep, state] {
 		if (auto cb = keep->signalingStateCallback.load())
 			keep->invoke([&] { cb(keep->id(), state, keep->userPointer()); });
 	});
@@ -205,7 +205,7 @@ int PeerConnection::setLocalDescription(const char *typeStr) {
 	if (setupIce)
 		startIceChecks();
 	auto keep = self();
-	EventLoop::instance().post([keep, sdpText, typeName] {
+	loop().post([keep, sdpText, typeName] {
 		if (auto cb = keep->descriptionCallback.load())
 			keep->invoke([&] { cb(keep->id(), sdpText.c_str(), typeName.c_str(), keep->userPointer()); });
 		if (auto ice = keep->ice(); ice && !keep->mClosed)
@@ -319,7 +319,7 @@ void PeerConnection::setupTransports() {
 	};
 	IceTransport *ice = mIce.get();
 	mDtls = std::make_shared<DtlsTransport>(
-	    mCertificate, mIsClient, remote.fingerprintAlgorithm, remote.fingerprint, mConfig.mtu,
+	    loop(), mCertificate, mIsClient, remote.fingerprintAlgorithm, remote.fingerprint, mConfig.mtu,
 	    [ice](const char *data, size_t size) { return ice->send(data, size); }, std::move(dc));
 
 	SctpTransport::Callbacks sc;
@@ -335,7 +335,7 @@ void PeerConnection::setupTransports() {
 	};
 	DtlsTransport *dtls = mDtls.get();
 	mSctp = std::make_shared<SctpTransport>(
-	    kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu,
+	    loop(), kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu,
 	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc));
 	mSctpPtr.store(mSctp.get(), std::memory_order_release);
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
@@ -514,7 +514,7 @@ int PeerConnection::createDataChannel(const char *label, const rtcDataChannelIni
 				return RTC_ERR_FAILURE;
 			}
 		}
-		dc = std::make_shared<DataChannel>(std::weak_ptr<PeerConnection>(self()), label, protocol,
+		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), label, protocol,
 		                                   opts.reliability, opts.negotiated, stream);
 		dc->setUserPointer(userPointer()); // inherited, as upstream does
 		Registry::instance().add(dc);
@@ -535,7 +535,7 @@ int PeerConnection::createDataChannel(const char *label, const rtcDataChannelIni
 		dc->sendDcep(dcep::encodeOpen(openFor(*dc)));
 	if (openNow) {
 		auto keep = dc;
-		EventLoop::instance().post([keep] { keep->onOpen(); });
+		loop().post([keep] { keep->onOpen(); });
 	}
 	if (autoOffer)
 		setLocalDescription("offer");
@@ -702,7 +702,7 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 			LOG_WARNING("DCEP OPEN on stream " + std::to_string(stream) + " rejected (in use or wrong parity)");
 			return;
 		}
-		dc = std::make_shared<DataChannel>(std::weak_ptr<PeerConnection>(self()), open->label,
+		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
 		                                   open->protocol, reliabilityFromDcep(*open), false, stream);
 		dc->setUserPointer(userPointer());
 		Registry::instance().add(dc);
@@ -776,11 +776,12 @@ void PeerConnection::close() {
 		keep->closeTransports();
 		keep->changeState(RTC_CLOSED);
 	};
-	// Transports must not be torn down from inside their own callbacks: defer on the loop.
-	if (EventLoop::instance().isLoopThread())
-		EventLoop::instance().post(work);
+	// Transports must not be torn down from inside their own callbacks, and one loop never
+	// waits for another (two could wait for each other): defer when on any loop.
+	if (EventLoop::onAnyLoop())
+		loop().post(work);
 	else
-		EventLoop::instance().runSync(work);
+		loop().runSync(work);
 }
 
 void PeerConnection::destroy() { close(); }

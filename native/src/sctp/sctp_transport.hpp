@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/event_loop.hpp"
+
 #include <usrsctp.h>
 
 namespace rtcimpl {
@@ -49,7 +51,7 @@ public:
 		std::function<void(uint16_t stream, size_t before, size_t after)> bufferedAmount;
 	};
 
-	SctpTransport(uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize, int mtu,
+	SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize, int mtu,
 	              LowerSend lowerSend, Callbacks callbacks);
 	~SctpTransport();
 
@@ -88,6 +90,7 @@ private:
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
 	void doReset(uint16_t stream);                 // mSendMutex held
 
+	EventLoop &mLoop;
 	struct socket *mSocket = nullptr;
 	const uint16_t mLocalPort, mRemotePort;
 	const uint32_t mMaxRecvMessageSize;
