@@ -7,8 +7,14 @@
 
 int main(void) {
 	harness_init();
+	/* Port range and MTU from the configuration are honoured. */
+	rtcConfiguration ca_cfg = loopback_config(), cb_cfg = loopback_config();
+	ca_cfg.portRangeBegin = 47100;
+	ca_cfg.portRangeEnd = 47199;
+	ca_cfg.mtu = 1400;
+	cb_cfg.mtu = 1200;
 	pair_t p;
-	pair_init(&p, NULL, NULL);
+	pair_init(&p, &ca_cfg, &cb_cfg);
 	int dc = rtcCreateDataChannel(p.a.pc, "chat");
 	CHECK(dc > 0);
 	channel_t *ca = channel_new(dc);
@@ -51,6 +57,8 @@ int main(void) {
 	char addr[64];
 	CHECK(rtcGetLocalAddress(p.a.pc, addr, sizeof(addr)) > 0);
 	CHECK(strncmp(addr, "127.0.0.1:", 10) == 0);
+	int port = atoi(addr + 10);
+	CHECK(port >= 47100 && port <= 47199);
 	char lc[256], rc[256];
 	CHECK(rtcGetSelectedCandidatePair(p.a.pc, lc, sizeof(lc), rc, sizeof(rc)) > 0);
 	CHECK(strstr(lc, "typ host") != NULL);

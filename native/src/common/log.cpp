@@ -1,5 +1,6 @@
 #include "common/log.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -31,8 +32,10 @@ void write(rtcLogLevel level, const std::string &message) {
 		return;
 	}
 	static std::mutex stdoutMutex; // keep lines whole when several threads log
+	static const auto start = std::chrono::steady_clock::now();
+	double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 	std::lock_guard lock(stdoutMutex);
-	std::fprintf(stdout, "rtc %-7s %s\n", levelName(level), message.c_str());
+	std::fprintf(stdout, "rtc %10.6f %-7s %s\n", t, levelName(level), message.c_str());
 	std::fflush(stdout);
 }
 

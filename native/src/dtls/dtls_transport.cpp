@@ -104,8 +104,10 @@ void DtlsTransport::start() {
 	std::lock_guard lock(mMutex);
 	if (mClosed)
 		return;
-	if (mClient)
+	if (mClient) {
+		LOG_DEBUG("DTLS handshake starting as client");
 		continueHandshake();
+	}
 }
 
 void DtlsTransport::continueHandshake() {

@@ -50,7 +50,7 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 		}
 		// Short pacing: the first checks go out at once instead of on a 20 ms tick.
 		g_object_set(G_OBJECT(mAgent), "ice-tcp", config.enableTcp ? TRUE : FALSE, "ice-udp", TRUE,
-		             "upnp", FALSE, "stun-pacing-timer", 2u, "force-relay",
+		             "upnp", FALSE, "stun-pacing-timer", 1u, "force-relay",
 		             config.relayOnly ? TRUE : FALSE, NULL);
 		mStream = nice_agent_add_stream(mAgent, 1);
 		nice_agent_set_stream_name(mAgent, mStream, "application");
@@ -173,6 +173,7 @@ void IceTransport::gather() {
 		if (!agent)
 			return;
 		mGatheringState = RTC_GATHERING_INPROGRESS;
+		LOG_DEBUG("ICE gathering started");
 		if (mCallbacks.gatheringState)
 			mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
 		if (!nice_agent_gather_candidates(agent, mStream)) {
@@ -329,6 +330,8 @@ void IceTransport::changeState(rtcIceState state) {
 	if (state == mState)
 		return;
 	mState = state;
+	static const char *names[] = {"new", "checking", "connected", "completed", "failed", "disconnected", "closed"};
+	LOG_DEBUG(std::string("ICE state ") + names[int(state)]);
 	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED)
 		mWasConnected = true;
 	if (mCallbacks.state)
