@@ -53,13 +53,26 @@ class Counts
     public Counts(string name) { Name = name; }
 }
 
-Counts RunNativeTests()
+Counts RunNativeTests() => RunNativeTestsIn(nativeBuildDir, "native ctest");
+
+// The native suite again, built with AddressSanitizer + UBSan in its own tree (issue: memory
+// safety is checked on every run, not only by the workflow).
+Counts RunSanitizedNativeTests()
 {
-    var c = new Counts("native ctest");
+    var dir = $"{repo}/native/build-asan";
+    if (!FileExists($"{dir}/CMakeCache.txt"))
+        Run("cmake", $"-S \"{repo}/native\" -B \"{dir}\" -DCMAKE_BUILD_TYPE=Debug -DWEBRTCNATIVE_SANITIZE=ON");
+    Run("cmake", $"--build \"{dir}\" -j 2");
+    return RunNativeTestsIn(dir, "native ctest ASan+UBSan");
+}
+
+Counts RunNativeTestsIn(string buildDir, string name)
+{
+    var c = new Counts(name);
     EnsureDirectoryExists(testResults);
-    var junit = $"{testResults}/ctest.xml";
+    var junit = $"{testResults}/ctest-{name.Replace(' ', '-').Replace('+', '-')}.xml";
     if (FileExists(junit)) DeleteFile(junit);
-    var rc = Run("ctest", $"--test-dir \"{nativeBuildDir}\" -C {nativeConfig} --output-on-failure " +
+    var rc = Run("ctest", $"--test-dir \"{buildDir}\" -C {nativeConfig} --output-on-failure " +
                           $"--no-tests=error --output-junit \"{junit}\"", throwOnError: false);
     if (FileExists(junit))
     {
@@ -211,13 +224,13 @@ Task("Native")
 });
 
 Task("NativeTest")
-    .Description("Runs the native tests (ctest).")
+    .Description("Runs the native tests (ctest), then again under ASan+UBSan.")
     .IsDependentOn("Native")
     .Does(() =>
 {
-    var c = RunNativeTests();
-    Information("{0}", Describe(c));
-    if (c.Failed > 0) throw new Exception("native tests failed");
+    var results = new[] { RunNativeTests(), RunSanitizedNativeTests() };
+    foreach (var c in results) Information("{0}", Describe(c));
+    if (results.Any(c => c.Failed > 0)) throw new Exception("native tests failed");
 });
 
 Task("Generate")
@@ -263,6 +276,7 @@ Task("Test")
 {
     var all = new List<Counts>();
     all.Add(RunNativeTests());
+    all.Add(RunSanitizedNativeTests());
     all.Add(RunDotnetTests());
     try
     {
