@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using WebRtcNative.Bindings;
+
+namespace WebRtcNative;
+
+/// <summary>Small helpers around the raw C API.</summary>
+internal static unsafe class Native
+{
+    internal static Error MapError(int code) => code switch
+    {
+        >= 0 => Error.Ok,
+        RtcNative.RTC_ERR_INVALID => Error.InvalidParameter,
+        RtcNative.RTC_ERR_FAILURE => Error.Failed,
+        RtcNative.RTC_ERR_NOT_AVAIL => Error.Unavailable,
+        RtcNative.RTC_ERR_TOO_SMALL => Error.ParameterRangeError,
+        _ => Error.Failed,
+    };
+
+    internal static string DescribeError(int code) => code switch
+    {
+        RtcNative.RTC_ERR_INVALID => "RTC_ERR_INVALID",
+        RtcNative.RTC_ERR_FAILURE => "RTC_ERR_FAILURE",
+        RtcNative.RTC_ERR_NOT_AVAIL => "RTC_ERR_NOT_AVAIL",
+        RtcNative.RTC_ERR_TOO_SMALL => "RTC_ERR_TOO_SMALL",
+        _ => code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Decodes a NUL-terminated UTF-8 string (null pointer: empty string).</summary>
+    internal static string Utf8(byte* p) =>
+        p == null ? string.Empty : Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(p));
+
+    /// <summary>Encodes <paramref name="s"/> as NUL-terminated UTF-8 (null stays null).</summary>
+    internal static byte[]? Utf8Z(string? s)
+    {
+        if (s is null)
+            return null;
+        var bytes = new byte[Encoding.UTF8.GetByteCount(s) + 1];
+        Encoding.UTF8.GetBytes(s, 0, s.Length, bytes, 0);
+        return bytes;
+    }
+
+    /// <summary>Reads a string through a C getter of the form <c>(id, char *buffer, int size)</c>.</summary>
+    internal static string? GetString(int id, delegate*<int, byte*, int, int> getter)
+    {
+        Span<byte> stack = stackalloc byte[256];
+        fixed (byte* p = stack)
+        {
+            int r = getter(id, p, stack.Length);
+            if (r > 0)
+                return Encoding.UTF8.GetString(stack.Slice(0, r - 1 < 0 ? 0 : r - 1)).TrimEnd('\0');
+            if (r != RtcNative.RTC_ERR_TOO_SMALL && r != 0)
+                return null;
+        }
+        int size = getter(id, null, 0);
+        if (size <= 0)
+            return size == 0 ? string.Empty : null;
+        var buffer = new byte[size];
+        fixed (byte* p = buffer)
+        {
+            int r = getter(id, p, size);
+            if (r <= 0)
+                return null;
+            return Encoding.UTF8.GetString(buffer, 0, Math.Max(0, r - 1)).TrimEnd('\0');
+        }
+    }
+}
+
+/// <summary>
+/// Maps the integer keys handed to native code as user pointers to managed objects. Keys are never
+/// reused, so a late callback carrying the key of a disposed object finds nothing and does nothing:
+/// native code never holds a pointer to managed memory.
+/// </summary>
+internal static class HandleTable
+{
+    private static readonly ConcurrentDictionary<int, object> s_objects = new();
+    private static int s_next;
+
+    internal static int Add(object target)
+    {
+        while (true)
+        {
+            int key = Interlocked.Increment(ref s_next);
+            if (key <= 0)
+            {
+                // 2^31 objects later: wrap around, skipping 0 and keys still in use.
+                Interlocked.CompareExchange(ref s_next, 0, key);
+                continue;
+            }
+            if (s_objects.TryAdd(key, target))
+                return key;
+        }
+    }
+
+    internal static T? Get<T>(nint key) where T : class =>
+        s_objects.TryGetValue((int)key, out var o) ? o as T : null;
+
+    internal static void Remove(int key)
+    {
+        if (key > 0)
+            s_objects.TryRemove(key, out _);
+    }
+
+    /// <summary>Number of live entries (diagnostics and tests).</summary>
+    internal static int Count => s_objects.Count;
+}
+
+/// <summary>
+/// Deletes native objects on one dedicated background thread. <c>rtcDelete*</c> waits for in-flight
+/// callbacks and may block; it must never run on a native callback thread (deadlock) and should not
+/// stall the game thread, so <c>Dispose</c> closes synchronously and leaves the deletion to this thread.
+/// </summary>
+internal static class Reaper
+{
+    private readonly struct Item
+    {
+        public Item(int id, bool isPeerConnection) { Id = id; IsPeerConnection = isPeerConnection; }
+        public int Id { get; }
+        public bool IsPeerConnection { get; }
+    }
+
+    private static readonly ConcurrentQueue<Item> s_queue = new();
+    private static readonly SemaphoreSlim s_signal = new(0);
+    private static readonly object s_startLock = new();
+    private static Thread? s_thread;
+    private static long s_enqueued;
+    private static long s_done;
+
+    internal static void DeleteChannel(int dc) => Enqueue(new Item(dc, false));
+
+    internal static void DeletePeerConnection(int pc) => Enqueue(new Item(pc, true));
+
+    /// <summary>Number of native objects deleted so far (diagnostics and tests).</summary>
+    internal static long Deleted => Interlocked.Read(ref s_done);
+
+    /// <summary>Number of deletions not finished yet.</summary>
+    internal static long Pending => Interlocked.Read(ref s_enqueued) - Interlocked.Read(ref s_done);
+
+    /// <summary>Waits until every deletion queued so far has finished.</summary>
+    internal static bool WaitIdle(TimeSpan timeout)
+    {
+        long target = Interlocked.Read(ref s_enqueued);
+        var deadline = DateTime.UtcNow + timeout;
+        while (Interlocked.Read(ref s_done) < target)
+        {
+            if (DateTime.UtcNow > deadline)
+                return false;
+            Thread.Sleep(1);
+        }
+        return true;
+    }
+
+    private static void Enqueue(Item item)
+    {
+        if (item.Id <= 0)
+            return;
+        EnsureThread();
+        Interlocked.Increment(ref s_enqueued);
+        s_queue.Enqueue(item);
+        s_signal.Release();
+    }
+
+    private static void EnsureThread()
+    {
+        if (Volatile.Read(ref s_thread) is not null)
+            return;
+        lock (s_startLock)
+        {
+            if (s_thread is not null)
+                return;
+            var t = new Thread(Run) { IsBackground = true, Name = "WebRtcNative deleter" };
+            t.Start();
+            Volatile.Write(ref s_thread, t);
+        }
+    }
+
+    private static void Run()
+    {
+        while (true)
+        {
+            s_signal.Wait();
+            if (!s_queue.TryDequeue(out var item))
+                continue;
+            try
+            {
+                int r = item.IsPeerConnection ? RtcNative.rtcDeletePeerConnection(item.Id) : RtcNative.rtcDelete(item.Id);
+                if (r < 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Debug))
+                    WebRtcLog.Write(WebRtcLogLevel.Debug, $"deleter: {(item.IsPeerConnection ? "rtcDeletePeerConnection" : "rtcDelete")}({item.Id}) returned {Native.DescribeError(r)}");
+            }
+            catch (Exception e)
+            {
+                WebRtcLog.Write(WebRtcLogLevel.Error, "deleter: " + e.Message);
+            }
+            finally
+            {
+                Interlocked.Increment(ref s_done);
+            }
+        }
+    }
+}

@@ -1,0 +1,507 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using WebRtcNative.Bindings;
+
+namespace WebRtcNative;
+
+/// <summary>The default backend, over the native C API (libwebrtcnative, or an upstream libdatachannel).</summary>
+internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtension
+{
+    private const string Source = "WebRtcPeerConnection";
+    private const int MaxPendingCandidates = 256;
+
+    private readonly object _sync = new();
+    private readonly object _pollLock = new();
+    private PeerCore? _core;
+    private bool _initialized;     // Initialize ran at least once (or lazily)
+    private bool _closed;          // Close() was called and Initialize not since
+    private int _disposed;
+    private bool _offerCreated;    // this side created an offer (CreateOffer)
+    private bool _remoteSet;       // a remote description is applied
+    private bool _answerApplied;
+    private readonly List<(string Mid, string Candidate)> _pendingCandidates = new();
+    private GatheringState _lastGathering = GatheringState.New;
+
+    ~NativePeerConnection()
+    {
+        // Finalizer: no native call here (it could block); detach and hand everything to the deleter.
+        var core = _core;
+        if (core is not null)
+            Teardown(core, closeNow: false);
+    }
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>The native peer connection id, or 0 when there is none (diagnostics and tests).</summary>
+    internal int NativeId => Volatile.Read(ref _core)?.NativeId ?? 0;
+
+    protected internal override ConnectionState ConnectionState
+    {
+        get
+        {
+            var core = Volatile.Read(ref _core);
+            if (core is not null)
+                return core.ConnectionState;
+            return _closed || IsDisposed ? ConnectionState.Closed : ConnectionState.New;
+        }
+    }
+
+    protected internal override GatheringState GatheringState
+    {
+        get
+        {
+            var core = Volatile.Read(ref _core);
+            return core is not null ? core.GatheringState : _lastGathering;
+        }
+    }
+
+    protected internal override SignalingState SignalingState
+    {
+        get
+        {
+            var core = Volatile.Read(ref _core);
+            if (core is not null)
+                return core.SignalingState;
+            return _closed || IsDisposed ? SignalingState.Closed : SignalingState.Stable;
+        }
+    }
+
+    protected internal override Error Initialize(WebRtcConfiguration configuration)
+    {
+        lock (_sync)
+        {
+            if (IsDisposed)
+                return WebRtcLog.Fail(Error.Unavailable, Source + ".Initialize", "the connection is disposed");
+            var old = _core;
+            if (old is not null)
+            {
+                Volatile.Write(ref _core, null);
+                Teardown(old, closeNow: true);
+            }
+            ResetNegotiation();
+            _initialized = true;
+            _closed = true; // until the native connection exists
+            var e = CreateCore(configuration, out var core);
+            if (e != Error.Ok)
+                return e;
+            _lastGathering = GatheringState.New;
+            _closed = false;
+            Volatile.Write(ref _core, core);
+            return Error.Ok;
+        }
+    }
+
+    private void ResetNegotiation()
+    {
+        _offerCreated = false;
+        _remoteSet = false;
+        _answerApplied = false;
+        _pendingCandidates.Clear();
+    }
+
+    private static Error CreateCore(WebRtcConfiguration c, out PeerCore? core)
+    {
+        core = null;
+        try
+        {
+            WebRtcLog.EnsureNative();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return WebRtcLog.Fail(Error.CantCreate, Source + ".Initialize", "the native library could not be loaded: " + ex.Message);
+        }
+
+        // Everything the C struct points to lives in one native block, freed right after the call (the library copies it).
+        var urls = new List<byte[]>();
+        if (c.IceServers is not null)
+            foreach (var server in c.IceServers)
+                foreach (var url in server.Urls)
+                    urls.Add(Native.Utf8Z(Validation.NativeIceUrl(url, server.Username, server.Credential))!);
+        byte[]? bind = string.IsNullOrEmpty(c.BindAddress) ? null : Native.Utf8Z(c.BindAddress);
+
+        nuint size = (nuint)(urls.Count * sizeof(byte*));
+        foreach (var u in urls)
+            size += (nuint)u.Length;
+        if (bind is not null)
+            size += (nuint)bind.Length;
+        byte* block = (byte*)NativeMemory.Alloc(size == 0 ? 1 : size);
+        int pc;
+        try
+        {
+            byte** table = (byte**)block;
+            byte* cursor = block + urls.Count * sizeof(byte*);
+            for (int i = 0; i < urls.Count; i++)
+            {
+                table[i] = cursor;
+                urls[i].CopyTo(new Span<byte>(cursor, urls[i].Length));
+                cursor += urls[i].Length;
+            }
+            byte* bindPtr = null;
+            if (bind is not null)
+            {
+                bindPtr = cursor;
+                bind.CopyTo(new Span<byte>(cursor, bind.Length));
+            }
+
+            var config = new rtcConfiguration
+            {
+                iceServers = urls.Count > 0 ? table : null,
+                iceServersCount = urls.Count,
+                proxyServer = null,
+                bindAddress = bindPtr,
+                certificateType = rtcCertificateType.RTC_CERTIFICATE_DEFAULT,
+                iceTransportPolicy = c.IceTransportPolicy == IceTransportPolicy.Relay
+                    ? rtcTransportPolicy.RTC_TRANSPORT_POLICY_RELAY
+                    : rtcTransportPolicy.RTC_TRANSPORT_POLICY_ALL,
+                enableIceTcp = c.EnableIceTcp,
+                enableIceUdpMux = false,
+                // Godot's flow creates the offer explicitly (CreateOffer) and the answer after
+                // SetRemoteDescription: negotiation is driven here, the same way on upstream libdatachannel.
+                disableAutoNegotiation = true,
+                forceMediaTransport = false,
+                portRangeBegin = c.PortRangeBegin,
+                portRangeEnd = c.PortRangeEnd,
+                mtu = c.Mtu,
+                maxMessageSize = c.MaxMessageSize,
+            };
+            pc = RtcNative.rtcCreatePeerConnection(&config);
+        }
+        finally
+        {
+            NativeMemory.Free(block);
+        }
+        if (pc <= 0)
+            return WebRtcLog.FailNative(pc == 0 ? RtcNative.RTC_ERR_FAILURE : pc, Source + ".Initialize", "rtcCreatePeerConnection");
+
+        core = new PeerCore(pc, c.ReceiveQueueMaxPackets, c.ReceiveQueueMaxBytes);
+        int r = core.Attach();
+        if (r < 0)
+        {
+            core.Detach();
+            Reaper.DeletePeerConnection(core.ClaimNativeId());
+            core = null;
+            return WebRtcLog.FailNative(r, Source + ".Initialize", "setting the native callbacks");
+        }
+        return Error.Ok;
+    }
+
+    /// <summary>The live core, creating it with the default configuration on first use (Godot initializes on construction).</summary>
+    private Error TryGetCore(string member, out PeerCore core)
+    {
+        core = null!;
+        if (IsDisposed)
+            return WebRtcLog.Fail(Error.Unavailable, Source + "." + member, "the connection is disposed");
+        var c = _core;
+        if (c is null)
+        {
+            if (_closed)
+                return WebRtcLog.Fail(Error.Unconfigured, Source + "." + member, "the connection is closed; call Initialize to start over");
+            if (!_initialized)
+            {
+                var e = Initialize(new WebRtcConfiguration());
+                if (e != Error.Ok)
+                    return e;
+                c = _core;
+            }
+            if (c is null)
+                return WebRtcLog.Fail(Error.Unconfigured, Source + "." + member, "the connection is not initialized");
+        }
+        core = c;
+        return Error.Ok;
+    }
+
+    protected internal override Error CreateDataChannel(string label, DataChannelOptions options, out WebRtcDataChannel? channel)
+    {
+        channel = null;
+        const string src = Source + ".CreateDataChannel";
+        lock (_sync)
+        {
+            var e = TryGetCore(nameof(CreateDataChannel), out var core);
+            if (e != Error.Ok)
+                return e;
+            var state = core.ConnectionState;
+            if (state != ConnectionState.New)
+                return WebRtcLog.Fail(Error.Failed, src, $"channels can only be created while the connection state is New (it is {state})");
+            if (_offerCreated || _remoteSet)
+                return WebRtcLog.Fail(Error.Failed, src, "channels must be created before the offer/answer exchange starts");
+            if (options.Negotiated)
+            {
+                foreach (var other in core.Channels)
+                {
+                    if (other.Negotiated && other.RequestedId == options.Id && other.State != ChannelState.Closed)
+                        return WebRtcLog.Fail(Error.AlreadyInUse, src, $"negotiated id {options.Id} is already used by channel '{other.Label}'");
+                }
+            }
+
+            var init = new rtcDataChannelInit();
+            init.reliability.unordered = !options.Ordered;
+            init.reliability.unreliable = options.MaxRetransmits.HasValue || options.MaxPacketLifeTime.HasValue;
+            init.reliability.maxPacketLifeTime = (uint)(options.MaxPacketLifeTime ?? 0);
+            init.reliability.maxRetransmits = (uint)(options.MaxRetransmits ?? 0);
+            init.negotiated = options.Negotiated;
+            init.manualStream = options.Id.HasValue;
+            init.stream = (ushort)(options.Id ?? 0);
+            byte[] labelZ = Native.Utf8Z(label)!;
+            byte[]? protocolZ = string.IsNullOrEmpty(options.Protocol) ? null : Native.Utf8Z(options.Protocol);
+            int dc;
+            fixed (byte* pl = labelZ)
+            fixed (byte* pp = protocolZ)
+            {
+                init.protocol = pp;
+                dc = RtcNative.rtcCreateDataChannelEx(core.NativeId, pl, &init);
+            }
+            if (dc <= 0)
+                return WebRtcLog.FailNative(dc == 0 ? RtcNative.RTC_ERR_FAILURE : dc, src, "rtcCreateDataChannelEx");
+
+            var ch = new ChannelCore(dc, core.MaxPackets, core.MaxBytes);
+            ch.SetLocalMetadata(label, options);
+            int r = ch.Attach(); // own user pointer first, then callbacks
+            if (r < 0 || !core.TryAddChannel(ch))
+            {
+                ch.Release();
+                Reaper.DeleteChannel(ch.ClaimNativeId());
+                return r < 0 ? WebRtcLog.FailNative(r, src, "setting the channel callbacks") : WebRtcLog.Fail(Error.Failed, src, "the connection was closed meanwhile");
+            }
+            channel = new NativeDataChannel(this, core, ch);
+            return Error.Ok;
+        }
+    }
+
+    protected internal override Error CreateOffer()
+    {
+        const string src = Source + ".CreateOffer";
+        lock (_sync)
+        {
+            var e = TryGetCore(nameof(CreateOffer), out var core);
+            if (e != Error.Ok)
+                return e;
+            var state = core.ConnectionState;
+            if (state != ConnectionState.New)
+                return WebRtcLog.Fail(Error.Failed, src, $"an offer can only be created while the connection state is New (it is {state})");
+            if (core.Channels.Length == 0)
+                return WebRtcLog.Fail(Error.Failed, src, "create at least one data channel before the offer");
+            if (_offerCreated || _remoteSet)
+                return WebRtcLog.Fail(Error.Failed, src, "an offer/answer exchange has already started");
+            int r;
+            fixed (byte* t = "offer\0"u8)
+                r = RtcNative.rtcSetLocalDescription(core.NativeId, t);
+            if (r < 0)
+                return WebRtcLog.FailNative(r, src, "rtcSetLocalDescription(offer)");
+            _offerCreated = true;
+            return Error.Ok;
+        }
+    }
+
+    protected internal override Error SetLocalDescription(string type, string sdp)
+    {
+        const string src = Source + ".SetLocalDescription";
+        lock (_sync)
+        {
+            if (IsDisposed)
+                return WebRtcLog.Fail(Error.Unavailable, src, "the connection is disposed");
+            var core = _core;
+            if (core is null)
+                return _closed
+                    ? WebRtcLog.Fail(Error.Unconfigured, src, "the connection is closed; call Initialize to start over")
+                    : WebRtcLog.Fail(Error.Failed, src, "no local description has been created yet (call CreateOffer, or SetRemoteDescription with an offer)");
+            var local = core.Local;
+            if (local is null)
+                return WebRtcLog.Fail(Error.Failed, src, "no local description has been created yet (call CreateOffer, or SetRemoteDescription with an offer)");
+            if (local.Type != type || !SameSdp(local.Sdp, sdp))
+                return WebRtcLog.Fail(Error.InvalidParameter, src, $"the {type} does not match the {local.Type} delivered by SessionDescriptionCreated (the library applies its own descriptions; modified descriptions are not supported)");
+            return Error.Ok; // already applied by the library when it was created
+        }
+    }
+
+    private static bool SameSdp(string a, string b) =>
+        string.Equals(NormalizeSdp(a), NormalizeSdp(b), StringComparison.Ordinal);
+
+    private static string NormalizeSdp(string sdp) => sdp.Replace("\r", string.Empty).Trim();
+
+    protected internal override Error SetRemoteDescription(string type, string sdp)
+    {
+        const string src = Source + ".SetRemoteDescription";
+        lock (_sync)
+        {
+            var e = TryGetCore(nameof(SetRemoteDescription), out var core);
+            if (e != Error.Ok)
+                return e;
+            bool isOffer = type == "offer";
+            if (!isOffer && (!_offerCreated || _answerApplied))
+                return WebRtcLog.Fail(Error.Failed, src, _answerApplied ? "an answer was already applied" : "an answer needs a local offer (call CreateOffer first)");
+            if (isOffer && _offerCreated)
+                return WebRtcLog.Fail(Error.Failed, src, "this side already created an offer (both peers offered); rollback is not supported");
+            int r;
+            byte[] sdpZ = Native.Utf8Z(sdp)!;
+            byte[] typeZ = Native.Utf8Z(type)!;
+            fixed (byte* ps = sdpZ)
+            fixed (byte* pt = typeZ)
+                r = RtcNative.rtcSetRemoteDescription(core.NativeId, ps, pt);
+            if (r < 0)
+                return WebRtcLog.FailNative(r, src, $"rtcSetRemoteDescription({type})");
+            _remoteSet = true;
+            if (!isOffer)
+                _answerApplied = true;
+
+            foreach (var (mid, candidate) in _pendingCandidates)
+            {
+                int rc = AddCandidateNative(core, mid, candidate);
+                if (rc < 0)
+                    WebRtcLog.FailNative(rc, Source + ".AddIceCandidate", $"rtcAddRemoteCandidate (deferred '{candidate}')");
+            }
+            _pendingCandidates.Clear();
+
+            if (isOffer)
+            {
+                fixed (byte* t = "answer\0"u8)
+                    r = RtcNative.rtcSetLocalDescription(core.NativeId, t);
+                if (r < 0)
+                    return WebRtcLog.FailNative(r, src, "rtcSetLocalDescription(answer)");
+            }
+            return Error.Ok;
+        }
+    }
+
+    protected internal override Error AddIceCandidate(string media, int index, string name)
+    {
+        const string src = Source + ".AddIceCandidate";
+        lock (_sync)
+        {
+            var e = TryGetCore(nameof(AddIceCandidate), out var core);
+            if (e != Error.Ok)
+                return e;
+            if (!_remoteSet)
+            {
+                if (_pendingCandidates.Count >= MaxPendingCandidates)
+                    return WebRtcLog.Fail(Error.Failed, src, $"more than {MaxPendingCandidates} candidates before the remote description");
+                _pendingCandidates.Add((media, name));
+                return Error.Ok;
+            }
+            int r = AddCandidateNative(core, media, name);
+            return r < 0 ? WebRtcLog.FailNative(r, src, "rtcAddRemoteCandidate") : Error.Ok;
+        }
+    }
+
+    private static int AddCandidateNative(PeerCore core, string mid, string candidate)
+    {
+        byte[] candZ = Native.Utf8Z(candidate)!;
+        byte[]? midZ = string.IsNullOrEmpty(mid) ? null : Native.Utf8Z(mid);
+        fixed (byte* pc = candZ)
+        fixed (byte* pm = midZ)
+            return RtcNative.rtcAddRemoteCandidate(core.NativeId, pc, pm);
+    }
+
+    protected internal override Error Poll()
+    {
+        if (IsDisposed)
+            return Error.Unavailable;
+        var core = Volatile.Read(ref _core);
+        if (core is null)
+            return _closed ? Error.Unconfigured : Error.Ok;
+
+        lock (_pollLock)
+        {
+            // Only the events queued before this call: a handler that keeps causing events cannot livelock Poll.
+            int budget = core.Events.Count;
+            while (budget-- > 0 && core.Events.TryDequeue(out var ev))
+            {
+                if (IsDisposed || !ReferenceEquals(Volatile.Read(ref _core), core))
+                    return Error.Ok; // disposed, closed or re-initialized by a handler
+                Dispatch(core, ev);
+            }
+            if (IsDisposed || !ReferenceEquals(Volatile.Read(ref _core), core))
+                return Error.Ok;
+            foreach (var ch in core.Channels)
+                ch.Surface();
+        }
+        return Error.Ok;
+    }
+
+    private void Dispatch(PeerCore core, in PeerEvent ev)
+    {
+        switch (ev.Kind)
+        {
+            case PeerEventKind.Description:
+                RaiseSessionDescriptionCreated(ev.A!, ev.B!);
+                break;
+            case PeerEventKind.Candidate:
+                RaiseIceCandidateCreated(ev.A!, 0, ev.B!);
+                break;
+            case PeerEventKind.ConnectionState:
+                RaiseConnectionStateChanged((ConnectionState)ev.Value);
+                break;
+            case PeerEventKind.GatheringState:
+                RaiseGatheringStateChanged((GatheringState)ev.Value);
+                break;
+            case PeerEventKind.SignalingState:
+                RaiseSignalingStateChanged((SignalingState)ev.Value);
+                break;
+            case PeerEventKind.DataChannel:
+                var ch = ev.Channel!;
+                if (ch.IsReleased || ch.NativeId <= 0)
+                    break;
+                ch.Surface(); // packets that came with the channel are readable in the handler
+                RaiseDataChannelReceived(new NativeDataChannel(this, core, ch));
+                break;
+        }
+    }
+
+    protected internal override void Close()
+    {
+        lock (_sync)
+        {
+            if (IsDisposed)
+                return;
+            var core = _core;
+            _closed = true;
+            ResetNegotiation();
+            if (core is null)
+                return;
+            _lastGathering = core.GatheringState;
+            Volatile.Write(ref _core, null);
+            Teardown(core, closeNow: true);
+        }
+    }
+
+    /// <summary>
+    /// Detaches the core (late callbacks find nothing), closes the native connection synchronously when
+    /// <paramref name="closeNow"/>, and hands the channels, then the connection, to the deleter thread.
+    /// </summary>
+    private static void Teardown(PeerCore core, bool closeNow)
+    {
+        var channels = core.Detach();
+        int pc = core.NativeId;
+        if (closeNow && pc > 0)
+            RtcNative.rtcClosePeerConnection(pc);
+        foreach (var ch in channels)
+            Reaper.DeleteChannel(ch.ClaimNativeId());
+        Reaper.DeletePeerConnection(core.ClaimNativeId());
+        // Drop queued events (pending descriptions/candidates of a closed connection are meaningless).
+        while (core.Events.TryDequeue(out _))
+        {
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing)
+            return;
+        lock (_sync)
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            var core = _core;
+            if (core is not null)
+                _lastGathering = core.GatheringState;
+            Volatile.Write(ref _core, null);
+            _closed = true;
+            ResetNegotiation();
+            if (core is not null)
+                Teardown(core, closeNow: true);
+        }
+        base.Dispose(disposing);
+    }
+}

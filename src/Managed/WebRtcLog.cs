@@ -1,0 +1,140 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using WebRtcNative.Bindings;
+
+namespace WebRtcNative;
+
+/// <summary>
+/// The single logging sink of the library: native log lines (from the C library's logger) and the
+/// reasons behind every non-<see cref="Error.Ok"/> result of the managed API.
+/// </summary>
+/// <remarks>
+/// Silent by default (<see cref="Sink"/> is <see langword="null"/>). The sink may be called from any
+/// thread, including native library threads, so it must be thread-safe and quick; exceptions it
+/// throws are swallowed. Lines whose level is above <see cref="Level"/> are not delivered (nor formatted).
+/// </remarks>
+public static class WebRtcLog
+{
+    private static Action<WebRtcLogLevel, string>? s_sink;
+    private static int s_level = (int)WebRtcLogLevel.Warning;
+    private static int s_nativeInitialized;
+    private static readonly object s_nativeLock = new();
+
+    /// <summary>
+    /// Receives each log line with its level; <see langword="null"/> (the default) disables logging,
+    /// including the native logger.
+    /// </summary>
+    public static Action<WebRtcLogLevel, string>? Sink
+    {
+        get => Volatile.Read(ref s_sink);
+        set
+        {
+            Volatile.Write(ref s_sink, value);
+            ApplyNative();
+        }
+    }
+
+    /// <summary>
+    /// The most verbose level delivered to <see cref="Sink"/> (default <see cref="WebRtcLogLevel.Warning"/>).
+    /// It also sets the native library's log level.
+    /// </summary>
+    public static WebRtcLogLevel Level
+    {
+        get => (WebRtcLogLevel)Volatile.Read(ref s_level);
+        set
+        {
+            if (value < WebRtcLogLevel.None || value > WebRtcLogLevel.Verbose)
+                value = value < WebRtcLogLevel.None ? WebRtcLogLevel.None : WebRtcLogLevel.Verbose;
+            Volatile.Write(ref s_level, (int)value);
+            ApplyNative();
+        }
+    }
+
+    /// <summary>Whether a line of <paramref name="level"/> would reach the sink.</summary>
+    /// <param name="level">The level to test.</param>
+    /// <returns><see langword="true"/> when a sink is set and <paramref name="level"/> is enabled.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsEnabled(WebRtcLogLevel level) =>
+        level != WebRtcLogLevel.None && (int)level <= Volatile.Read(ref s_level) && Volatile.Read(ref s_sink) is not null;
+
+    /// <summary>Writes a line to the sink when its level is enabled.</summary>
+    /// <param name="level">Severity.</param>
+    /// <param name="message">The text.</param>
+    public static void Write(WebRtcLogLevel level, string message)
+    {
+        var sink = Volatile.Read(ref s_sink);
+        if (sink is null || level == WebRtcLogLevel.None || (int)level > Volatile.Read(ref s_level))
+            return;
+        try
+        {
+            sink(level, message);
+        }
+        catch
+        {
+            // A faulty sink must never break the library (or crash a native thread).
+        }
+    }
+
+    /// <summary>Logs the reason for a non-Ok result (at <see cref="WebRtcLogLevel.Warning"/>) and returns <paramref name="error"/>.</summary>
+    internal static Error Fail(Error error, string source, string reason)
+    {
+        if (IsEnabled(WebRtcLogLevel.Warning))
+            Write(WebRtcLogLevel.Warning, $"{source}: {error}: {reason}");
+        return error;
+    }
+
+    /// <summary>Maps a negative C API result to <see cref="Error"/> and logs it.</summary>
+    internal static Error FailNative(int code, string source, string call)
+    {
+        var error = Native.MapError(code);
+        if (IsEnabled(WebRtcLogLevel.Warning))
+            Write(WebRtcLogLevel.Warning, $"{source}: {error}: {call} returned {Native.DescribeError(code)}");
+        return error;
+    }
+
+    /// <summary>Installs the native logger callback once, before the first native object is created.</summary>
+    internal static void EnsureNative()
+    {
+        if (Volatile.Read(ref s_nativeInitialized) != 0)
+            return;
+        lock (s_nativeLock)
+        {
+            if (s_nativeInitialized != 0)
+                return;
+            InitNativeLogger();
+            Volatile.Write(ref s_nativeInitialized, 1);
+        }
+    }
+
+    private static void ApplyNative()
+    {
+        if (Volatile.Read(ref s_nativeInitialized) == 0)
+            return; // applied when the library is first used
+        lock (s_nativeLock)
+            InitNativeLogger();
+    }
+
+    private static unsafe void InitNativeLogger()
+    {
+        var level = Volatile.Read(ref s_sink) is null ? WebRtcLogLevel.None : (WebRtcLogLevel)Volatile.Read(ref s_level);
+        RtcNative.rtcInitLogger((rtcLogLevel)level, &OnNativeLog);
+    }
+
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static unsafe void OnNativeLog(rtcLogLevel level, byte* message)
+    {
+        try
+        {
+            var l = (WebRtcLogLevel)level;
+            if (!IsEnabled(l))
+                return;
+            Write(l, "native: " + Native.Utf8(message));
+        }
+        catch
+        {
+            // never let an exception escape to native code
+        }
+    }
+}
