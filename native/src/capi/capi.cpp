@@ -143,7 +143,9 @@ RTC_C_EXPORT int rtcCreatePeerConnection(const rtcConfiguration *config) {
 		}
 		if (config->maxMessageSize > 0)
 			c.maxMessageSize = uint32_t(config->maxMessageSize);
-		auto pc = std::make_shared<PeerConnection>(std::move(c));
+		// Not make_shared: channels keep weak references, and a channel the user never deletes
+		// must not pin the whole peer connection's memory.
+		std::shared_ptr<PeerConnection> pc(new PeerConnection(std::move(c)));
 		return Registry::instance().add(pc);
 	});
 }

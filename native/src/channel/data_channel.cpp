@@ -258,6 +258,9 @@ void DataChannel::onBufferedAmount(size_t before, size_t after) {
 void DataChannel::onClosed() {
 	if (mState.exchange(State::Closed) == State::Closed)
 		return;
+	// A closed channel never sends again: let the association's memory go with its peer
+	// connection even if the user keeps this channel's id.
+	std::atomic_store(&mTransport, std::shared_ptr<SctpTransport>());
 	if (auto cb = closedCallback.load())
 		invoke([&] { cb(id(), userPointer()); });
 }
