@@ -65,6 +65,10 @@ DtlsTransport::DtlsTransport(EventLoop &loop, std::shared_ptr<Certificate> certi
 	                              SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_cipher_list(mCtx, kCiphers);
 	SSL_CTX_set1_groups_list(mCtx, "X25519:P-256:P-384");
+	// Offer the use_srtp extension even without media: some stacks (pion) drop a DTLS session
+	// for WebRTC that lacks it. SSL_CTX_set_tlsext_use_srtp returns 0 on success.
+	if (SSL_CTX_set_tlsext_use_srtp(mCtx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") != 0)
+		LOG_WARNING("DTLS: could not enable the use_srtp extension");
 	SSL_CTX_set_read_ahead(mCtx, 1);
 	SSL_CTX_set_quiet_shutdown(mCtx, 0);
 	// Self-signed certificates: trust comes from the SDP fingerprint, checked in verifyCallback.
@@ -181,6 +185,7 @@ void DtlsTransport::incoming(const char *data, size_t size) {
 	if (size == 0 || uint8_t(data[0]) < 20 || uint8_t(data[0]) > 63)
 		return;
 	bool justConnected = false, gotClose = false;
+	std::string failure;
 	mRecords.clear();
 	{
 		std::lock_guard lock(mMutex);
@@ -206,6 +211,11 @@ void DtlsTransport::incoming(const char *data, size_t size) {
 				if (err == SSL_ERROR_ZERO_RETURN) {
 					gotClose = true;
 					mClosed = true;
+				} else if (err == SSL_ERROR_SSL) {
+					// A fatal alert from the peer, or a record we cannot accept: the session
+					// is over (RFC 6347 section 4.1.2.7).
+					failure = "DTLS failed after the handshake: " + opensslError();
+					mClosed = true;
 				} else if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
 					LOG_DEBUG("DTLS read error: " + opensslError());
 				}
@@ -220,6 +230,10 @@ void DtlsTransport::incoming(const char *data, size_t size) {
 	for (auto &[offset, length] : mRecords)
 		if (mCallbacks.data)
 			mCallbacks.data(mRecvBuffer.data() + offset, length);
+	if (!failure.empty()) {
+		fail(failure);
+		return;
+	}
 	if (gotClose) {
 		LOG_DEBUG("DTLS close_notify received");
 		if (mCallbacks.closed)

@@ -6,11 +6,14 @@
 #include <agent.h>
 #include <cstring>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <stdexcept>
 
 namespace rtcimpl {
 
 namespace {
+constexpr int kConnectTimeoutMs = 30000;
+
 // libnice wants numeric addresses for servers; resolve once (loopback in tests).
 std::string resolve(const std::string &host) {
 	addrinfo hints{};
@@ -84,6 +87,8 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 		                 this);
 		g_signal_connect(G_OBJECT(mAgent), "component-state-changed", G_CALLBACK(onStateChanged),
 		                 this);
+		g_signal_connect(G_OBJECT(mAgent), "new-selected-pair-full", G_CALLBACK(onSelectedPair),
+		                 this);
 		nice_agent_attach_recv(mAgent, mStream, 1, loop.context(),
 		                       reinterpret_cast<NiceAgentRecvFunc>(onReceive), this);
 	}();
@@ -127,6 +132,7 @@ void IceTransport::applyServers(const Config &config) {
 IceTransport::~IceTransport() {
 	close();
 	*mAlive = false;
+	mLoop.cancel(mConnectTimer);
 }
 
 void IceTransport::close() {
@@ -203,6 +209,8 @@ bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::str
 		mPendingCandidates.clear();
 		for (auto &c : pending)
 			applyRemoteCandidate(c);
+		armConnectTimeout();
+		checkNoPairs();
 	});
 	return true;
 }
@@ -236,6 +244,39 @@ void IceTransport::applyRemoteCandidate(const std::string &candidate) {
 	g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(nice_candidate_free));
 	if (added < 1)
 		LOG_DEBUG("remote candidate not used (duplicate or unsupported): " + candidate);
+	else
+		mRemoteCandidateCount += added;
+}
+
+// libnice with trickle ICE waits for more candidates as long as either side may still send
+// some. When both sides are done and one of them has none (e.g. relay-only with refused TURN
+// credentials), no pair can ever form: fail now rather than never.
+void IceTransport::checkNoPairs() {
+	if (mClosed || mState == RTC_ICE_CONNECTED || mState == RTC_ICE_COMPLETED || mState == RTC_ICE_FAILED)
+		return;
+	if (!mHaveRemoteCredentials || !mRemoteGatheringDone || mGatheringState != RTC_GATHERING_COMPLETE)
+		return;
+	if (mLocalCandidateCount == 0 || mRemoteCandidateCount == 0) {
+		LOG_WARNING("ICE failed: no candidate pair possible (" + std::to_string(mLocalCandidateCount) +
+		            " local, " + std::to_string(mRemoteCandidateCount) + " remote candidates)");
+		changeState(RTC_ICE_FAILED);
+	}
+}
+
+// A peer that never sends end-of-candidates would keep libnice checking forever.
+void IceTransport::armConnectTimeout() {
+	if (mConnectTimer)
+		return;
+	mConnectTimer = mLoop.addTimer(std::chrono::milliseconds(kConnectTimeoutMs), [this, alive = mAlive] {
+		if (!*alive)
+			return false;
+		mConnectTimer = 0;
+		if (!mClosed && !mWasConnected && mState != RTC_ICE_FAILED) {
+			LOG_WARNING("ICE failed: not connected within " + std::to_string(kConnectTimeoutMs / 1000) + " s");
+			changeState(RTC_ICE_FAILED);
+		}
+		return false;
+	});
 }
 
 void IceTransport::remoteGatheringDone() {
@@ -244,8 +285,10 @@ void IceTransport::remoteGatheringDone() {
 	mLoop.post([this, alive = mAlive] {
 		if (!*alive)
 			return;
+		mRemoteGatheringDone = true;
 		if (NiceAgent *agent = currentAgent())
 			nice_agent_peer_candidate_gathering_done(agent, mStream);
+		checkNoPairs();
 	});
 }
 
@@ -296,6 +339,7 @@ void IceTransport::onCandidate(NiceAgent *agent, void *candidate, void *self) {
 	g_free(sdp);
 	if (line.rfind("a=", 0) == 0)
 		line = line.substr(2);
+	t->mLocalCandidateCount++;
 	if (t->mCallbacks.candidate)
 		t->mCallbacks.candidate(line);
 }
@@ -307,6 +351,7 @@ void IceTransport::onGatheringDone(NiceAgent *, unsigned, void *self) {
 	t->mGatheringState = RTC_GATHERING_COMPLETE;
 	if (t->mCallbacks.gatheringState)
 		t->mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
+	t->checkNoPairs();
 }
 
 void IceTransport::onStateChanged(NiceAgent *, unsigned, unsigned, unsigned state, void *self) {
@@ -326,9 +371,36 @@ void IceTransport::onStateChanged(NiceAgent *, unsigned, unsigned, unsigned stat
 	}
 }
 
+// Loopback and LAN peers can outrun a default-sized socket buffer in bursts (the kernel then
+// drops datagrams, which costs unreliable channels messages and reliable ones a congestion
+// window cut). Larger buffers on the selected pair's socket absorb the bursts.
+void IceTransport::enlargeSocketBuffers() {
+	NiceAgent *agent = currentAgent();
+	if (!agent)
+		return;
+	GSocket *socket = nice_agent_get_selected_socket(agent, mStream, 1);
+	if (!socket) {
+		LOG_DEBUG("ICE: no socket for the selected pair");
+		return;
+	}
+	int fd = g_socket_get_fd(socket);
+	int size = 4 * 1024 * 1024;
+	// The FORCE variants pass net.core.rmem_max when privileged; otherwise the plain ones apply.
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	int rcv = 0;
+	socklen_t len = sizeof(rcv);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+	LOG_DEBUG("ICE socket " + std::to_string(fd) + " receive buffer " + std::to_string(rcv));
+	g_object_unref(socket);
+}
+
 void IceTransport::changeState(rtcIceState state) {
 	if (state == mState)
 		return;
+
 	mState = state;
 	static const char *names[] = {"new", "checking", "connected", "completed", "failed", "disconnected", "closed"};
 	LOG_DEBUG(std::string("ICE state ") + names[int(state)]);
@@ -336,6 +408,12 @@ void IceTransport::changeState(rtcIceState state) {
 		mWasConnected = true;
 	if (mCallbacks.state)
 		mCallbacks.state(state);
+}
+
+void IceTransport::onSelectedPair(NiceAgent *, unsigned, unsigned, void *, void *, void *self) {
+	auto t = static_cast<IceTransport *>(self);
+	if (!t->mClosed)
+		t->enlargeSocketBuffers();
 }
 
 void IceTransport::onReceive(NiceAgent *, unsigned, unsigned, unsigned len, char *buf, void *self) {

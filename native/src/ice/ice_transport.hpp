@@ -60,9 +60,14 @@ private:
 	static void onGatheringDone(NiceAgent *, unsigned stream, void *self);
 	static void onStateChanged(NiceAgent *, unsigned stream, unsigned component, unsigned state,
 	                           void *self);
+	static void onSelectedPair(NiceAgent *, unsigned stream, unsigned component, void *local,
+	                           void *remote, void *self);
 	static void onReceive(NiceAgent *, unsigned stream, unsigned component, unsigned len, char *buf,
 	                      void *self);
 	void changeState(rtcIceState state);
+	void enlargeSocketBuffers(); // loop thread
+	void checkNoPairs();         // loop thread: fail when no candidate pair can ever form
+	void armConnectTimeout();    // loop thread
 	void applyRemoteCandidate(const std::string &candidate); // loop thread
 	NiceAgent *currentAgent() const {
 		std::shared_lock lock(mAgentMutex);
@@ -81,6 +86,10 @@ private:
 	rtcIceState mState = RTC_ICE_NEW;
 	bool mWasConnected = false;
 	bool mHaveRemoteCredentials = false;
+	bool mRemoteGatheringDone = false;
+	int mLocalCandidateCount = 0;
+	int mRemoteCandidateCount = 0;
+	guint mConnectTimer = 0;
 	std::vector<std::string> mPendingCandidates; // trickled before the remote credentials
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true); // posted work checks it
 };

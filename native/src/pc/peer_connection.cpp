@@ -657,7 +657,10 @@ void PeerConnection::onSctpClosed() {
 	if (mClosed)
 		return;
 	closeAllChannels();
-	if (mState != RTC_FAILED)
+	// An association that never came up is a failed connection, not a closed one.
+	if (mState == RTC_CONNECTING || mState == RTC_NEW)
+		changeState(RTC_FAILED);
+	else if (mState != RTC_FAILED)
 		changeState(RTC_CLOSED);
 }
 
