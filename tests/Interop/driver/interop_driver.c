@@ -1,0 +1,984 @@
+/*
+ * interop_driver: plays the WebRtcNative side of the interop matrix over rtc.h only.
+ *
+ * It speaks the line-based JSON protocol of tests/Interop/README.md on stdin/stdout with an echo
+ * peer (aiortc_peer.py, pion_peer, the browser bridge) and drives the whole test:
+ *   - opens an in-band reliable channel "reliable", an in-band unordered maxRetransmits=0 channel
+ *     "unreliable" and a negotiated channel "negotiated" (stream 5), created by whichever side is
+ *     the offerer (the negotiated one by both sides);
+ *   - per channel: text and binary messages of 1 B, 16 KiB and 200 KiB, echo verified byte for byte
+ *     (a size above the channel's max message size, i.e. the peer's SDP max-message-size, must be
+ *     refused by rtcSendMessage instead, as RFC 8841 requires);
+ *   - close from our side, observed by the peer ("closed" event) and by us;
+ *   - a second channel of each kind ("<kind>-2", in-band ones created by the PEER, negotiated one
+ *     on stream 7 by both), echoed once, then closed by the peer and observed by us.
+ * Results are JSON lines {"type":"result","kind":K,"check":C,"ok":B,"detail":D} on stdout; the
+ * orchestrator (scripts/interop/orchestrate.py) turns them into PASS/FAIL per (peer, role, kind).
+ * Exit code 0 when every check passed.
+ *
+ * Usage: interop_driver --role offerer|answerer [--bind ADDR] [--ice URL]... [--relay]
+ *                       [--kinds reliable,unreliable,negotiated] [--sizes 1,16384,204800]
+ *                       [--timeout SECONDS] [--log 0..6] [--no-close]
+ */
+#include <rtc/rtc.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ output */
+
+static pthread_mutex_t g_out = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+} sbuf_t;
+
+static void sb_putc(sbuf_t *b, char c) {
+	if (b->len + 2 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->buf = realloc(b->buf, b->cap);
+	}
+	b->buf[b->len++] = c;
+	b->buf[b->len] = 0;
+}
+static void sb_puts(sbuf_t *b, const char *s) {
+	while (*s)
+		sb_putc(b, *s++);
+}
+static void sb_json_str(sbuf_t *b, const char *s) {
+	sb_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': sb_puts(b, "\\\""); break;
+		case '\\': sb_puts(b, "\\\\"); break;
+		case '\n': sb_puts(b, "\\n"); break;
+		case '\r': sb_puts(b, "\\r"); break;
+		case '\t': sb_puts(b, "\\t"); break;
+		default:
+			if (c < 0x20) {
+				char tmp[8];
+				snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+				sb_puts(b, tmp);
+			} else {
+				sb_putc(b, (char)c);
+			}
+		}
+	}
+	sb_putc(b, '"');
+}
+
+/* emit("type", "k1", "v1", "k2", "v2", ..., NULL): a flat JSON object of string values.
+ * A value starting with '\x01' is written raw (numbers, booleans). */
+static void emit(const char *type, ...) {
+	sbuf_t b = {0};
+	sb_puts(&b, "{\"type\":");
+	sb_json_str(&b, type);
+	va_list ap;
+	va_start(ap, type);
+	const char *k;
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		const char *v = va_arg(ap, const char *);
+		sb_putc(&b, ',');
+		sb_json_str(&b, k);
+		sb_putc(&b, ':');
+		if (!v)
+			sb_puts(&b, "null");
+		else if (v[0] == '\x01')
+			sb_puts(&b, v + 1);
+		else
+			sb_json_str(&b, v);
+	}
+	va_end(ap);
+	sb_puts(&b, "}\n");
+	pthread_mutex_lock(&g_out);
+	fwrite(b.buf, 1, b.len, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&g_out);
+	free(b.buf);
+}
+
+static double t0;
+static double now_s(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+static void logf_(const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "[driver %7.3f] ", now_s() - t0);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+#define LOG(...) logf_(__VA_ARGS__)
+
+/* ------------------------------------------------------------ flat JSON in */
+
+#define MAX_KV 16
+typedef struct {
+	char *key[MAX_KV];
+	char *val[MAX_KV]; /* strings decoded; other scalars as their literal text */
+	int n;
+} jobj_t;
+
+static const char *skip_ws(const char *p) {
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return p;
+}
+
+static void put_utf8(sbuf_t *b, unsigned cp) {
+	if (cp < 0x80) {
+		sb_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		sb_putc(b, (char)(0xC0 | (cp >> 6)));
+		sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		sb_putc(b, (char)(0xE0 | (cp >> 12)));
+		sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		sb_putc(b, (char)(0xF0 | (cp >> 18)));
+		sb_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+static const char *parse_str(const char *p, char **out) {
+	if (*p != '"')
+		return NULL;
+	p++;
+	sbuf_t b = {0};
+	sb_puts(&b, "");
+	while (*p && *p != '"') {
+		if (*p == '\\') {
+			p++;
+			switch (*p) {
+			case 'n': sb_putc(&b, '\n'); break;
+			case 'r': sb_putc(&b, '\r'); break;
+			case 't': sb_putc(&b, '\t'); break;
+			case 'b': sb_putc(&b, '\b'); break;
+			case 'f': sb_putc(&b, '\f'); break;
+			case 'u': {
+				unsigned cp = 0;
+				if (sscanf(p + 1, "%4x", &cp) != 1)
+					goto fail;
+				p += 4;
+				if (cp >= 0xD800 && cp < 0xDC00 && p[1] == '\\' && p[2] == 'u') {
+					unsigned lo = 0;
+					if (sscanf(p + 3, "%4x", &lo) == 1 && lo >= 0xDC00 && lo < 0xE000) {
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						p += 6;
+					}
+				}
+				put_utf8(&b, cp);
+				break;
+			}
+			case 0: goto fail;
+			default: sb_putc(&b, *p);
+			}
+			p++;
+		} else {
+			sb_putc(&b, *p++);
+		}
+	}
+	if (*p != '"')
+		goto fail;
+	*out = b.buf;
+	return p + 1;
+fail:
+	free(b.buf);
+	return NULL;
+}
+
+static int jparse(const char *s, jobj_t *o) {
+	memset(o, 0, sizeof(*o));
+	const char *p = skip_ws(s);
+	if (*p++ != '{')
+		return -1;
+	p = skip_ws(p);
+	if (*p == '}')
+		return 0;
+	while (o->n < MAX_KV) {
+		char *k = NULL, *v = NULL;
+		p = parse_str(skip_ws(p), &k);
+		if (!p)
+			return -1;
+		p = skip_ws(p);
+		if (*p++ != ':') {
+			free(k);
+			return -1;
+		}
+		p = skip_ws(p);
+		if (*p == '"') {
+			p = parse_str(p, &v);
+			if (!p) {
+				free(k);
+				return -1;
+			}
+		} else {
+			const char *e = p;
+			while (*e && *e != ',' && *e != '}' && *e != ' ')
+				e++;
+			v = strndup(p, e - p);
+			p = e;
+		}
+		o->key[o->n] = k;
+		o->val[o->n] = v;
+		o->n++;
+		p = skip_ws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '}')
+			return 0;
+		return -1;
+	}
+	return -1;
+}
+static const char *jget(const jobj_t *o, const char *k) {
+	for (int i = 0; i < o->n; i++)
+		if (strcmp(o->key[i], k) == 0)
+			return o->val[i];
+	return NULL;
+}
+static void jfree(jobj_t *o) {
+	for (int i = 0; i < o->n; i++) {
+		free(o->key[i]);
+		free(o->val[i]);
+	}
+	o->n = 0;
+}
+
+/* ------------------------------------------------------------------ state */
+
+typedef struct msg {
+	char *data;
+	int size;
+	int is_text;
+	struct msg *next;
+} msg_t;
+
+typedef struct {
+	char label[64];
+	int dc;
+	int open, closed, errors;
+	int peer_open, peer_closed; /* events reported by the peer */
+	msg_t *head, *tail;
+	int count;
+} chan_t;
+
+#define MAX_CHANS 32
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static chan_t g_chans[MAX_CHANS];
+static int g_nchans;
+static int g_pc = -1;
+static rtcState g_state = RTC_NEW;
+static int g_remote_set;
+static char *g_pending_cand[256];
+static char *g_pending_mid[256];
+static int g_npending;
+static int g_stdin_eof;
+static char g_peer_name[64] = "peer";
+static char g_peer_version[64] = "";
+
+/* Callers hold g_mu. */
+static chan_t *chan_by_label(const char *label, int create) {
+	for (int i = 0; i < g_nchans; i++)
+		if (strcmp(g_chans[i].label, label) == 0)
+			return &g_chans[i];
+	if (!create || g_nchans >= MAX_CHANS)
+		return NULL;
+	chan_t *c = &g_chans[g_nchans++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->label, sizeof(c->label), "%s", label);
+	c->dc = -1;
+	return c;
+}
+static chan_t *chan_by_dc(int dc) {
+	for (int i = 0; i < g_nchans; i++)
+		if (g_chans[i].dc == dc)
+			return &g_chans[i];
+	return NULL;
+}
+
+static int wait_until(int (*pred)(void *), void *arg, double timeout_s) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
+	ts.tv_sec += ns / 1000000000LL;
+	ts.tv_nsec = ns % 1000000000LL;
+	pthread_mutex_lock(&g_mu);
+	int ok;
+	while (!(ok = pred(arg))) {
+		if (pthread_cond_timedwait(&g_cv, &g_mu, &ts) == ETIMEDOUT) {
+			ok = pred(arg);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_mu);
+	return ok;
+}
+
+/* ------------------------------------------------------------- callbacks */
+
+static void RTC_API on_log(rtcLogLevel level, const char *message) {
+	(void)level;
+	LOG("native: %s", message);
+}
+
+static void RTC_API on_description(int pc, const char *sdp, const char *type, void *ptr) {
+	(void)pc;
+	(void)ptr;
+	LOG("local description %s", type);
+	emit(type, "sdp", sdp, NULL);
+}
+
+static void RTC_API on_candidate(int pc, const char *cand, const char *mid, void *ptr) {
+	(void)pc;
+	(void)ptr;
+	emit("candidate", "candidate", cand, "mid", mid ? mid : "0", NULL);
+}
+
+static void RTC_API on_state(int pc, rtcState state, void *ptr) {
+	(void)pc;
+	(void)ptr;
+	static const char *names[] = {"new", "connecting", "connected", "disconnected", "failed", "closed"};
+	LOG("state %s", names[state]);
+	pthread_mutex_lock(&g_mu);
+	g_state = state;
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void RTC_API on_open(int id, void *ptr) {
+	(void)ptr;
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_dc(id);
+	if (c) {
+		c->open = 1;
+		LOG("open %s", c->label);
+	}
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void RTC_API on_closed(int id, void *ptr) {
+	(void)ptr;
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_dc(id);
+	if (c) {
+		c->closed = 1;
+		LOG("closed %s", c->label);
+	}
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void RTC_API on_error(int id, const char *error, void *ptr) {
+	(void)ptr;
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_dc(id);
+	if (c)
+		c->errors++;
+	LOG("channel error on %s: %s", c ? c->label : "?", error);
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void RTC_API on_message(int id, const char *message, int size, void *ptr) {
+	(void)ptr;
+	msg_t *m = calloc(1, sizeof(*m));
+	m->is_text = size < 0;
+	m->size = size < 0 ? -size - 1 : size;
+	m->data = malloc(m->size + 1);
+	memcpy(m->data, message, m->size);
+	m->data[m->size] = 0;
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_dc(id);
+	if (c) {
+		if (c->tail)
+			c->tail->next = m;
+		else
+			c->head = m;
+		c->tail = m;
+		c->count++;
+	} else {
+		free(m->data);
+		free(m);
+	}
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+static void attach(int dc) {
+	rtcSetOpenCallback(dc, on_open);
+	rtcSetClosedCallback(dc, on_closed);
+	rtcSetErrorCallback(dc, on_error);
+	rtcSetMessageCallback(dc, on_message);
+}
+
+static void RTC_API on_datachannel(int pc, int dc, void *ptr) {
+	(void)pc;
+	(void)ptr;
+	char label[64] = "";
+	rtcGetDataChannelLabel(dc, label, sizeof(label));
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_label(label, 1);
+	if (c)
+		c->dc = dc;
+	pthread_mutex_unlock(&g_mu);
+	attach(dc);
+	int open = rtcIsOpen(dc);
+	LOG("incoming channel %s (dc %d, stream %d, open %d)", label, dc, rtcGetDataChannelStream(dc),
+	    open);
+	pthread_mutex_lock(&g_mu);
+	if (c && open)
+		c->open = 1;
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+}
+
+/* ------------------------------------------------------------ stdin reader */
+
+static void add_candidate(const char *cand, const char *mid) {
+	if (!cand || !*cand)
+		return;
+	int r = rtcAddRemoteCandidate(g_pc, cand, mid && *mid ? mid : NULL);
+	if (r < 0)
+		LOG("rtcAddRemoteCandidate(%s) = %d", cand, r);
+}
+
+static void *stdin_thread(void *arg) {
+	(void)arg;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		jobj_t o;
+		if (jparse(line, &o) != 0) {
+			LOG("bad line: %.200s", line);
+			jfree(&o);
+			continue;
+		}
+		const char *type = jget(&o, "type");
+		if (!type) {
+			jfree(&o);
+			continue;
+		}
+		if (strcmp(type, "offer") == 0 || strcmp(type, "answer") == 0) {
+			const char *sdp = jget(&o, "sdp");
+			LOG("remote description %s", type);
+			int r = rtcSetRemoteDescription(g_pc, sdp ? sdp : "", type);
+			if (r < 0) {
+				LOG("rtcSetRemoteDescription = %d", r);
+				emit("result", "kind", "setup", "check", "remote-description", "ok", "\x01" "false",
+				     "detail", "rtcSetRemoteDescription failed", NULL);
+			}
+			else if (strcmp(type, "offer") == 0) {
+				/* Auto-negotiation is off (so that creating the negotiated channel before the
+				 * offer arrives does not make us offer too): answer explicitly. */
+				r = rtcSetLocalDescription(g_pc, "answer");
+				if (r < 0)
+					LOG("rtcSetLocalDescription(answer) = %d", r);
+			}
+			pthread_mutex_lock(&g_mu);
+			g_remote_set = 1;
+			int np = g_npending;
+			g_npending = 0;
+			pthread_mutex_unlock(&g_mu);
+			for (int i = 0; i < np; i++) {
+				add_candidate(g_pending_cand[i], g_pending_mid[i]);
+				free(g_pending_cand[i]);
+				free(g_pending_mid[i]);
+			}
+		} else if (strcmp(type, "candidate") == 0) {
+			const char *cand = jget(&o, "candidate");
+			const char *mid = jget(&o, "mid");
+			pthread_mutex_lock(&g_mu);
+			int queued = 0;
+			if (!g_remote_set && g_npending < 256) {
+				g_pending_cand[g_npending] = strdup(cand ? cand : "");
+				g_pending_mid[g_npending] = strdup(mid ? mid : "");
+				g_npending++;
+				queued = 1;
+			}
+			pthread_mutex_unlock(&g_mu);
+			if (!queued)
+				add_candidate(cand, mid);
+		} else if (strcmp(type, "event") == 0) {
+			const char *ev = jget(&o, "event");
+			const char *label = jget(&o, "label");
+			pthread_mutex_lock(&g_mu);
+			if (ev && label && (strcmp(ev, "open") == 0 || strcmp(ev, "closed") == 0)) {
+				chan_t *c = chan_by_label(label, 1);
+				if (c) {
+					if (ev[0] == 'o')
+						c->peer_open = 1;
+					else
+						c->peer_closed = 1;
+				}
+			} else if (ev && strcmp(ev, "version") == 0) {
+				const char *p = jget(&o, "peer"), *v = jget(&o, "version");
+				if (p)
+					snprintf(g_peer_name, sizeof(g_peer_name), "%s", p);
+				if (v)
+					snprintf(g_peer_version, sizeof(g_peer_version), "%s", v);
+			}
+			pthread_cond_broadcast(&g_cv);
+			pthread_mutex_unlock(&g_mu);
+		}
+		jfree(&o);
+	}
+	free(line);
+	pthread_mutex_lock(&g_mu);
+	g_stdin_eof = 1;
+	pthread_cond_broadcast(&g_cv);
+	pthread_mutex_unlock(&g_mu);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static int g_failures;
+static double g_timeout = 20;
+
+static void result(const char *kind, const char *check, int ok, const char *fmt, ...) {
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!ok)
+		g_failures++;
+	LOG("%s %s/%s: %s", ok ? "PASS" : "FAIL", kind, check, detail);
+	emit("result", "kind", kind, "check", check, "ok", ok ? "\x01" "true" : "\x01" "false", "detail",
+	     detail, NULL);
+}
+
+static void control(const char *action, const char *label, const char *kind, int id) {
+	char idbuf[16];
+	snprintf(idbuf, sizeof(idbuf), "\x01%d", id);
+	if (label && kind)
+		emit("control", "action", action, "label", label, "kind", kind, "id", id >= 0 ? idbuf : NULL,
+		     NULL);
+	else if (label)
+		emit("control", "action", action, "label", label, NULL);
+	else
+		emit("control", "action", action, NULL);
+}
+
+static int create_local(const char *label, const char *kind, int stream) {
+	rtcDataChannelInit init;
+	memset(&init, 0, sizeof(init));
+	if (strcmp(kind, "unreliable") == 0) {
+		init.reliability.unordered = true;
+		init.reliability.unreliable = true;
+		init.reliability.maxRetransmits = 0;
+	} else if (strcmp(kind, "negotiated") == 0) {
+		init.negotiated = true;
+		init.manualStream = true;
+		init.stream = (uint16_t)stream;
+	}
+	pthread_mutex_lock(&g_mu);
+	chan_t *c = chan_by_label(label, 1);
+	pthread_mutex_unlock(&g_mu);
+	int dc = rtcCreateDataChannelEx(g_pc, label, &init);
+	if (dc < 0) {
+		LOG("rtcCreateDataChannelEx(%s) = %d", label, dc);
+		return dc;
+	}
+	pthread_mutex_lock(&g_mu);
+	c->dc = dc;
+	pthread_mutex_unlock(&g_mu);
+	attach(dc);
+	if (rtcIsOpen(dc)) {
+		pthread_mutex_lock(&g_mu);
+		c->open = 1;
+		pthread_mutex_unlock(&g_mu);
+	}
+	return dc;
+}
+
+static int pred_connected(void *a) {
+	(void)a;
+	return g_state == RTC_CONNECTED || g_state == RTC_FAILED || g_state == RTC_CLOSED || g_stdin_eof;
+}
+/* Open on our side and reported open by the peer (a negotiated channel only carries data once
+ * both sides created it). */
+static int pred_both_open(void *a) {
+	chan_t *c = chan_by_label((const char *)a, 0);
+	return (c && c->open && c->peer_open) || g_state == RTC_FAILED || g_state == RTC_CLOSED ||
+	       g_stdin_eof;
+}
+static int pred_closed(void *a) {
+	chan_t *c = chan_by_label((const char *)a, 0);
+	return c && c->closed;
+}
+static int pred_peer_closed(void *a) {
+	chan_t *c = chan_by_label((const char *)a, 0);
+	return (c && c->peer_closed) || g_stdin_eof;
+}
+static int pred_has_msg(void *a) {
+	chan_t *c = (chan_t *)a;
+	return c->head != NULL || c->closed;
+}
+
+static uint32_t g_rng = 0x12345678u;
+static uint32_t rnd(void) {
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 17;
+	g_rng ^= g_rng << 5;
+	return g_rng;
+}
+
+/* Valid UTF-8 text of exactly n bytes (ASCII with some 2- and 3-byte characters). */
+static char *make_text(int n) {
+	char *s = malloc(n + 1);
+	int i = 0;
+	while (i < n) {
+		uint32_t r = rnd();
+		if (r % 37 == 0 && n - i >= 3) { /* U+20AC EURO SIGN */
+			s[i++] = (char)0xE2;
+			s[i++] = (char)0x82;
+			s[i++] = (char)0xAC;
+		} else if (r % 29 == 0 && n - i >= 2) { /* U+00E9 */
+			s[i++] = (char)0xC3;
+			s[i++] = (char)0xA9;
+		} else {
+			s[i++] = (char)(' ' + (r >> 8) % 95);
+		}
+	}
+	s[n] = 0;
+	return s;
+}
+static char *make_binary(int n) {
+	char *s = malloc(n + 1);
+	for (int i = 0; i < n; i++)
+		s[i] = (char)(rnd() >> 11);
+	if (n > 0)
+		s[0] = 0; /* a NUL first: binary must not be treated as a C string */
+	s[n] = 0;
+	return s;
+}
+
+static const char *fmt_size(int n, char *buf, size_t cap) {
+	if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, cap, "%dKiB", n / 1024);
+	else
+		snprintf(buf, cap, "%dB", n);
+	return buf;
+}
+
+static msg_t *pop_msg(chan_t *c, double timeout) {
+	if (!wait_until(pred_has_msg, c, timeout))
+		return NULL;
+	pthread_mutex_lock(&g_mu);
+	msg_t *m = c->head;
+	if (m) {
+		c->head = m->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->count--;
+	}
+	pthread_mutex_unlock(&g_mu);
+	return m;
+}
+
+static void echo_check(const char *kind, chan_t *c, int text, int size) {
+	char check[64], sz[32];
+	snprintf(check, sizeof(check), "%s-%s", text ? "text" : "binary", fmt_size(size, sz, sizeof(sz)));
+	int max = rtcMaxMessageSize(c->dc);
+	char *payload = text ? make_text(size) : make_binary(size);
+	if (size > max) {
+		/* RFC 8841: never send above the peer's max-message-size; the library must refuse. */
+		int r = rtcSendMessage(c->dc, payload, text ? -1 : size);
+		result(kind, check, r < 0,
+		       "not sent: %d B exceeds the channel max message size %d (peer SDP max-message-size "
+		       "%d); rtcSendMessage returned %d (must be negative)",
+		       size, max, rtcGetRemoteMaxMessageSize(g_pc), r);
+		free(payload);
+		return;
+	}
+	/* An unordered maxRetransmits=0 channel may legitimately lose a message (one lost fragment
+	 * abandons it): there the same check is retried with a fresh payload, and the losses are
+	 * reported in the detail. Reliable channels get a single attempt. */
+	int unreliable = strcmp(kind, "unreliable") == 0;
+	int attempts = unreliable ? 4 : 1;
+	double per_attempt = unreliable ? (g_timeout < 5 ? g_timeout : 5) : g_timeout;
+	char *sent[4] = {0};
+	int lost = 0;
+	for (int a = 0; a < attempts; a++) {
+		if (a > 0) /* earlier payloads stay in sent[] to recognise late echoes */
+			payload = text ? make_text(size) : make_binary(size);
+		sent[a] = payload;
+		double start = now_s();
+		int r = rtcSendMessage(c->dc, payload, text ? -1 : size);
+		if (r < 0) {
+			result(kind, check, 0, "rtcSendMessage returned %d (max message size %d)", r, max);
+			break;
+		}
+		msg_t *m;
+		int matched = 0;
+		/* Skip late echoes of earlier, presumed lost, attempts. */
+		while ((m = pop_msg(c, per_attempt)) != NULL) {
+			int stale = 0;
+			for (int b = 0; b < a; b++)
+				if (m->size == size && m->is_text == text && memcmp(m->data, sent[b], size) == 0)
+					stale = 1;
+			if (!stale)
+				break;
+			free(m->data);
+			free(m);
+		}
+		if (!m) {
+			if (a + 1 < attempts) {
+				lost++;
+				LOG("%s/%s: no echo within %.0f s on the unreliable channel, retrying", kind, check,
+				    per_attempt);
+				continue;
+			}
+			result(kind, check, 0, "no echo within %.0f s (channel closed: %d%s)", per_attempt,
+			       c->closed, unreliable ? ", every attempt lost" : "");
+		} else if (m->is_text != text) {
+			result(kind, check, 0, "echo came back as %s", m->is_text ? "text" : "binary");
+		} else if (m->size != size) {
+			result(kind, check, 0, "echo has %d bytes, sent %d", m->size, size);
+		} else if (memcmp(m->data, payload, size) != 0) {
+			int at = 0;
+			while (at < size && m->data[at] == payload[at])
+				at++;
+			result(kind, check, 0, "echo differs from byte %d", at);
+		} else {
+			matched = 1;
+			if (lost)
+				result(kind, check, 1,
+				       "echoed byte for byte in %.0f ms after %d lost attempt(s) (allowed on an "
+				       "unreliable channel)",
+				       (now_s() - start) * 1000, lost);
+			else
+				result(kind, check, 1, "echoed byte for byte in %.0f ms", (now_s() - start) * 1000);
+		}
+		(void)matched;
+		if (m) {
+			free(m->data);
+			free(m);
+		}
+		break;
+	}
+	for (int a = 0; a < 4; a++)
+		free(sent[a]); /* payload is the last of them */
+}
+
+static const char *KIND_STREAMS[][2] = {{"negotiated", "5"}};
+
+static int kind_enabled(const char *kinds, const char *k) {
+	const char *p = strstr(kinds, k);
+	return p != NULL;
+}
+
+int main(int argc, char **argv) {
+	t0 = now_s();
+	const char *role = NULL, *bind = NULL, *kinds = "reliable,unreliable,negotiated";
+	const char *sizes_arg = "1,16384,204800";
+	const char *ice[8];
+	int nice = 0, relay = 0, loglevel = RTC_LOG_WARNING, do_close = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--role") == 0 && v) role = v, i++;
+		else if (strcmp(a, "--bind") == 0 && v) bind = v, i++;
+		else if (strcmp(a, "--ice") == 0 && v && nice < 8) ice[nice++] = v, i++;
+		else if (strcmp(a, "--relay") == 0) relay = 1;
+		else if (strcmp(a, "--kinds") == 0 && v) kinds = v, i++;
+		else if (strcmp(a, "--sizes") == 0 && v) sizes_arg = v, i++;
+		else if (strcmp(a, "--timeout") == 0 && v) g_timeout = atof(v), i++;
+		else if (strcmp(a, "--log") == 0 && v) loglevel = atoi(v), i++;
+		else if (strcmp(a, "--no-close") == 0) do_close = 0;
+		else {
+			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
+			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close]\n",
+			        argv[0]);
+			return 2;
+		}
+	}
+	if (!role || (strcmp(role, "offerer") != 0 && strcmp(role, "answerer") != 0)) {
+		fprintf(stderr, "--role offerer|answerer required\n");
+		return 2;
+	}
+	int offerer = strcmp(role, "offerer") == 0;
+	int sizes[8], nsizes = 0;
+	for (const char *p = sizes_arg; *p && nsizes < 8;) {
+		sizes[nsizes++] = atoi(p);
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	(void)KIND_STREAMS;
+
+	rtcInitLogger((rtcLogLevel)loglevel, on_log);
+	rtcConfiguration config;
+	memset(&config, 0, sizeof(config));
+	config.iceServers = nice ? ice : NULL;
+	config.iceServersCount = nice;
+	config.bindAddress = bind;
+	config.iceTransportPolicy = relay ? RTC_TRANSPORT_POLICY_RELAY : RTC_TRANSPORT_POLICY_ALL;
+	config.disableAutoNegotiation = true; /* explicit offer and answer */
+	g_pc = rtcCreatePeerConnection(&config);
+	if (g_pc < 0) {
+		LOG("rtcCreatePeerConnection = %d", g_pc);
+		return 1;
+	}
+	rtcSetLocalDescriptionCallback(g_pc, on_description);
+	rtcSetLocalCandidateCallback(g_pc, on_candidate);
+	rtcSetStateChangeCallback(g_pc, on_state);
+	rtcSetDataChannelCallback(g_pc, on_datachannel);
+
+	pthread_t reader;
+	pthread_create(&reader, NULL, stdin_thread, NULL);
+	emit("event", "event", "version", "peer", "webrtcnative-c", "version", RTC_VERSION, NULL);
+
+	static const char *all_kinds[] = {"reliable", "unreliable", "negotiated"};
+	/* Channels of the first round: in-band ones by the offerer, the negotiated one by both. */
+	for (int k = 0; k < 3; k++) {
+		const char *kind = all_kinds[k];
+		if (!kind_enabled(kinds, kind))
+			continue;
+		int negotiated = strcmp(kind, "negotiated") == 0;
+		if (negotiated || offerer) {
+			if (create_local(kind, kind, 5) < 0)
+				result(kind, "create", 0, "rtcCreateDataChannelEx failed");
+		}
+		if (negotiated || !offerer)
+			control("create", kind, kind, negotiated ? 5 : -1);
+	}
+	if (offerer) {
+		int r = rtcSetLocalDescription(g_pc, "offer");
+		if (r < 0)
+			LOG("rtcSetLocalDescription(offer) = %d", r);
+	} else {
+		control("offer", NULL, NULL, -1);
+	}
+
+	double start = now_s();
+	if (!wait_until(pred_connected, NULL, g_timeout) || g_state != RTC_CONNECTED) {
+		result("setup", "connect", 0, "not connected after %.1f s (state %d)", now_s() - start,
+		       (int)g_state);
+	} else {
+		char lc[256] = "", rc[256] = "";
+		rtcGetSelectedCandidatePair(g_pc, lc, sizeof(lc), rc, sizeof(rc));
+		result("setup", "connect", 1, "connected in %.0f ms; selected pair local [%s] remote [%s]; "
+		       "remote max-message-size %d",
+		       (now_s() - start) * 1000, lc, rc, rtcGetRemoteMaxMessageSize(g_pc));
+	}
+
+	for (int k = 0; k < 3 && g_state == RTC_CONNECTED; k++) {
+		const char *kind = all_kinds[k];
+		if (!kind_enabled(kinds, kind))
+			continue;
+		if (!wait_until(pred_both_open, (void *)kind, g_timeout) || g_state != RTC_CONNECTED) {
+			pthread_mutex_lock(&g_mu);
+			chan_t *c = chan_by_label(kind, 0);
+			result(kind, "open", 0, "channel not open within %.0f s (ours %d, peer %d)", g_timeout,
+			       c ? c->open : 0, c ? c->peer_open : 0);
+			pthread_mutex_unlock(&g_mu);
+			continue;
+		}
+		pthread_mutex_lock(&g_mu);
+		chan_t *c = chan_by_label(kind, 0);
+		pthread_mutex_unlock(&g_mu);
+		rtcReliability rel;
+		memset(&rel, 0, sizeof(rel));
+		rtcGetDataChannelReliability(c->dc, &rel);
+		int stream = rtcGetDataChannelStream(c->dc);
+		int rel_ok = strcmp(kind, "unreliable") == 0
+		                 ? (rel.unordered && rel.unreliable && rel.maxRetransmits == 0)
+		                 : (!rel.unordered && !rel.unreliable);
+		if (strcmp(kind, "negotiated") == 0)
+			rel_ok = rel_ok && stream == 5;
+		result(kind, "open", rel_ok, "open on stream %d, unordered %d unreliable %d maxRetransmits %u",
+		       stream, rel.unordered, rel.unreliable, rel.maxRetransmits);
+		for (int text = 1; text >= 0; text--)
+			for (int s = 0; s < nsizes; s++)
+				echo_check(kind, c, text, sizes[s]);
+	}
+
+	if (do_close) {
+		/* Close from our side: both we and the peer must see the channel close. */
+		for (int k = 0; k < 3 && g_state == RTC_CONNECTED; k++) {
+			const char *kind = all_kinds[k];
+			if (!kind_enabled(kinds, kind))
+				continue;
+			pthread_mutex_lock(&g_mu);
+			chan_t *c = chan_by_label(kind, 0);
+			pthread_mutex_unlock(&g_mu);
+			if (!c || c->dc < 0 || !c->open)
+				continue;
+			double st = now_s();
+			int r = rtcClose(c->dc);
+			int local = wait_until(pred_closed, (void *)kind, 10);
+			int remote = wait_until(pred_peer_closed, (void *)kind, 10) && c->peer_closed;
+			result(kind, "close-by-us", r == 0 && local && remote,
+			       "rtcClose=%d; our closed callback %s, peer reported closed %s (%.0f ms)", r,
+			       local ? "yes" : "NO", remote ? "yes" : "NO", (now_s() - st) * 1000);
+		}
+		/* Channels opened after connection; in-band ones by the PEER; the peer closes them. */
+		for (int k = 0; k < 3 && g_state == RTC_CONNECTED; k++) {
+			const char *kind = all_kinds[k];
+			if (!kind_enabled(kinds, kind))
+				continue;
+			char label[64];
+			snprintf(label, sizeof(label), "%s-2", kind);
+			int negotiated = strcmp(kind, "negotiated") == 0;
+			if (negotiated)
+				create_local(label, kind, 7);
+			control("create", label, kind, negotiated ? 7 : -1);
+			if (!wait_until(pred_both_open, label, g_timeout) || g_state != RTC_CONNECTED) {
+				result(kind, "close-by-peer", 0, "second channel %s not open within %.0f s", label,
+				       g_timeout);
+				continue;
+			}
+			pthread_mutex_lock(&g_mu);
+			chan_t *c = chan_by_label(label, 0);
+			pthread_mutex_unlock(&g_mu);
+			int r = rtcSendMessage(c->dc, "ping", -1);
+			msg_t *m = pop_msg(c, g_timeout);
+			int echo_ok = r == 0 && m && m->is_text && m->size == 4 && memcmp(m->data, "ping", 4) == 0;
+			if (m) {
+				free(m->data);
+				free(m);
+			}
+			double st = now_s();
+			control("close", label, NULL, -1);
+			int local = wait_until(pred_closed, label, 10);
+			result(kind, "close-by-peer", echo_ok && local,
+			       "%s opened by %s on stream %d, echo %s; peer closed it, our closed callback %s "
+			       "(%.0f ms)",
+			       label, negotiated ? "both" : "the peer", rtcGetDataChannelStream(c->dc),
+			       echo_ok ? "ok" : "FAILED", local ? "yes" : "NO", (now_s() - st) * 1000);
+		}
+	}
+
+	emit("done", "failures", g_failures ? "\x01" "1" : "\x01" "0", NULL);
+	control("quit", NULL, NULL, -1);
+	rtcClosePeerConnection(g_pc);
+	rtcDeletePeerConnection(g_pc);
+	rtcCleanup();
+	LOG("done, %d failure(s)", g_failures);
+	fflush(stdout);
+	_exit(g_failures ? 1 : 0); /* the stdin reader thread may still block in getline */
+}
