@@ -1,6 +1,4 @@
 using System;
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Threading;
 using WebRtcNative.Bindings;
 
@@ -33,16 +31,24 @@ internal sealed unsafe class ChannelCore
     private int _released;
     private int _detached;
 
-    // Receive queue. Producer: the native message callback (one at a time per channel).
-    // Consumer: GetPacket/TryGetPacket under _readLock.
-    private readonly ConcurrentQueue<Packet> _queue = new();
+    // Receive queue: a ring of packets (power-of-two length) and a pool of payload buffers, both under
+    // _queueLock. Producer: the native message callback. Consumer: GetPacket/TryGetPacket under _readLock.
+    private const int MinRing = 16;
+    private const int SmallCopy = 2048; // payloads up to this size are copied under _queueLock
+    private readonly object _queueLock = new();
     private readonly object _readLock = new();
+    private readonly PacketBufferPool _pool;
+    private Packet[] _ring = new Packet[MinRing];
+    private int _head;          // index of the oldest packet (under _queueLock)
+    private int _count;         // packets in the ring (under _queueLock)
+    private int _inFlight;      // packets accepted by Receive and being copied (under _queueLock)
+    private long _queuedBytes;  // payload bytes in the ring or being copied (under _queueLock)
+    private byte[]? _readDone;  // buffer of the last packet read, returned to the pool at the next dequeue (under _readLock)
     private readonly int _maxPackets;
     private readonly long _maxBytes;
-    private long _arrived;     // packets enqueued
+    private long _arrived;     // packets enqueued (written under _queueLock, read lock-free)
     private long _visibleUpTo; // packets made visible by Poll
-    private long _taken;       // packets dequeued
-    private long _queuedBytes;
+    private long _taken;       // packets dequeued (written under _readLock, read lock-free)
     private long _dropped;
     private bool _lastWasString;
     private int _lastError = (int)Error.Unavailable;
@@ -53,6 +59,7 @@ internal sealed unsafe class ChannelCore
         _nativeId = nativeId;
         _maxPackets = maxPackets;
         _maxBytes = maxBytes;
+        _pool = new PacketBufferPool(maxBytes);
         Key = HandleTable.Add(this);
     }
 
@@ -182,6 +189,14 @@ internal sealed unsafe class ChannelCore
     }
 
     // ---- receive path -----------------------------------------------------------------------
+    //
+    // Producer: the native message callback (one at a time per channel, on a native thread). Consumer:
+    // TryGet/Get, serialized by _readLock, on whatever thread reads. Both touch the ring and the buffer pool
+    // only under _queueLock, for a few instructions: payloads up to SmallCopy bytes are copied in, larger ones
+    // and every copy out happen outside it. No ConcurrentQueue (TryPeek would stop its segments from being
+    // reused) and no ArrayPool<byte>.Shared (its per-thread caches do not recycle buffers rented on one thread
+    // and returned on another). Nothing here allocates per message once the ring and the pool have grown to
+    // the peak number of packets in flight; when nothing is visible, TryGet takes no lock.
 
     /// <summary>Called on a native thread for each received message: copy into a pooled buffer and queue it.</summary>
     internal void Receive(byte* data, int size)
@@ -193,32 +208,84 @@ internal sealed unsafe class ChannelCore
         if (length < 0)
             length = 0;
 
-        long queued = Interlocked.Read(ref _arrived) - Interlocked.Read(ref _taken);
-        if (queued >= _maxPackets || Interlocked.Read(ref _queuedBytes) + length > _maxBytes)
+        byte[]? buffer = null;
+        int queued;
+        long queuedBytes;
+        lock (_queueLock)
         {
-            long dropped = Interlocked.Increment(ref _dropped);
-            // Log the first drop and then every power of two, so a flood cannot flood the log.
-            if ((dropped & (dropped - 1)) == 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
-                WebRtcLog.Write(WebRtcLogLevel.Warning,
-                    $"data channel '{Label}': receive queue full ({queued} packets, {Interlocked.Read(ref _queuedBytes)} bytes; caps {_maxPackets} packets / {_maxBytes} bytes): dropped {dropped} packet(s) so far. Poll and read faster, or raise ReceiveQueueMaxPackets/ReceiveQueueMaxBytes.");
+            queued = _count + _inFlight;
+            queuedBytes = _queuedBytes;
+            if (queued < _maxPackets && queuedBytes + length <= _maxBytes)
+            {
+                _queuedBytes = queuedBytes + length;
+                buffer = length == 0 ? Array.Empty<byte>() : _pool.Rent(length);
+                if (length <= SmallCopy)
+                {
+                    // Small message: copy and queue in the same critical section (one lock per message).
+                    new ReadOnlySpan<byte>(data, length).CopyTo(buffer);
+                    Enqueue(new Packet(buffer, length, isString));
+                    return;
+                }
+                // Reserve the room now; the copy happens outside the lock.
+                _inFlight++;
+            }
+        }
+        if (buffer is null)
+        {
+            Drop(queued, queuedBytes);
             return;
         }
 
-        byte[] buffer = length == 0 ? Array.Empty<byte>() : ArrayPool<byte>.Shared.Rent(length);
         if (length > 0)
             new ReadOnlySpan<byte>(data, length).CopyTo(buffer);
-        Interlocked.Add(ref _queuedBytes, length);
-        _queue.Enqueue(new Packet(buffer, length, isString));
-        Interlocked.Increment(ref _arrived);
+        lock (_queueLock)
+        {
+            _inFlight--;
+            Enqueue(new Packet(buffer, length, isString));
+        }
+    }
+
+    /// <summary>Appends to the ring and publishes the packet's arrival (under <c>_queueLock</c>).</summary>
+    private void Enqueue(in Packet packet)
+    {
+        if (_count == _ring.Length)
+            GrowRing();
+        _ring[(_head + _count) & (_ring.Length - 1)] = packet;
+        _count++;
+        Volatile.Write(ref _arrived, _arrived + 1);
+    }
+
+    private void Drop(int queued, long queuedBytes)
+    {
+        long dropped = Interlocked.Increment(ref _dropped);
+        // Log the first drop and then every power of two, so a flood cannot flood the log.
+        if ((dropped & (dropped - 1)) == 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
+            WebRtcLog.Write(WebRtcLogLevel.Warning,
+                $"data channel '{Label}': receive queue full ({queued} packets, {queuedBytes} bytes; caps {_maxPackets} packets / {_maxBytes} bytes): dropped {dropped} packet(s) so far. Poll and read faster, or raise ReceiveQueueMaxPackets/ReceiveQueueMaxBytes.");
+    }
+
+    /// <summary>Doubles the ring (under <c>_queueLock</c>); it keeps its peak size, so this happens only while warming up.</summary>
+    private void GrowRing()
+    {
+        var next = new Packet[_ring.Length * 2];
+        for (int i = 0; i < _count; i++)
+            next[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        _ring = next;
+        _head = 0;
     }
 
     /// <summary>Makes every packet received so far visible to the reader (called by Poll).</summary>
     internal void Surface()
     {
-        long arrived = Interlocked.Read(ref _arrived);
-        long visible = Interlocked.Read(ref _visibleUpTo);
-        if (arrived > visible)
-            Interlocked.CompareExchange(ref _visibleUpTo, arrived, visible);
+        long arrived = Volatile.Read(ref _arrived);
+        long visible = Volatile.Read(ref _visibleUpTo);
+        while (arrived > visible)
+        {
+            long seen = Interlocked.CompareExchange(ref _visibleUpTo, arrived, visible);
+            if (seen == visible)
+                break;
+            visible = seen; // another Poll moved it: retry unless it is already far enough
+        }
     }
 
     internal int AvailablePacketCount
@@ -227,43 +294,93 @@ internal sealed unsafe class ChannelCore
         {
             if (IsReleased)
                 return 0;
-            long n = Interlocked.Read(ref _visibleUpTo) - Interlocked.Read(ref _taken);
+            long n = Volatile.Read(ref _visibleUpTo) - Volatile.Read(ref _taken);
             return n <= 0 ? 0 : n > int.MaxValue ? int.MaxValue : (int)n;
+        }
+    }
+
+    /// <summary>Receive-queue internals (diagnostics and tests): ring slots, pooled buffers owned, bytes of free buffers.</summary>
+    internal (int RingSlots, int PoolBuffers, long PoolFreeBytes) QueueStats
+    {
+        get
+        {
+            lock (_queueLock)
+                return (_ring.Length, _pool.OwnedBuffers, _pool.RetainedBytes);
+        }
+    }
+
+    /// <summary>Whether a visible packet may be waiting (lock-free; rechecked under the locks).</summary>
+    private bool HasVisible => Volatile.Read(ref _taken) < Volatile.Read(ref _visibleUpTo);
+
+    /// <summary>
+    /// Removes the oldest packet when it fits in <paramref name="capacity"/> bytes (under <c>_readLock</c>).
+    /// Returns the buffer of the previously read packet to the pool in the same critical section.
+    /// </summary>
+    private bool TryDequeue(int capacity, out Packet packet)
+    {
+        lock (_queueLock)
+        {
+            var done = _readDone;
+            if (done is not null)
+            {
+                _readDone = null;
+                _pool.Return(done);
+            }
+            if (_count == 0)
+            {
+                packet = default;
+                return false;
+            }
+            packet = _ring[_head];
+            if (packet.Length > capacity)
+                return false;
+            _ring[_head] = default;
+            _head = (_head + 1) & (_ring.Length - 1);
+            _count--;
+            _queuedBytes -= packet.Length;
+            return true;
         }
     }
 
     internal bool TryGet(Span<byte> destination, out int written, out bool isString)
     {
-        lock (_readLock)
+        if (HasVisible && !IsReleased)
         {
-            if (IsReleased || Interlocked.Read(ref _taken) >= Interlocked.Read(ref _visibleUpTo) || !_queue.TryPeek(out var p))
+            lock (_readLock)
             {
-                written = 0;
-                isString = false;
-                Volatile.Write(ref _lastError, (int)Error.Unavailable);
-                return false;
+                if (HasVisible && !IsReleased)
+                {
+                    if (TryDequeue(destination.Length, out var p))
+                    {
+                        p.Buffer.AsSpan(0, p.Length).CopyTo(destination);
+                        Taken(p);
+                        written = p.Length;
+                        isString = p.IsString;
+                        return true;
+                    }
+                    if (p.Buffer is not null)
+                    {
+                        // The oldest packet does not fit: it stays first in the queue.
+                        written = p.Length;
+                        isString = p.IsString;
+                        Volatile.Write(ref _lastError, (int)Error.ParameterRangeError);
+                        return false;
+                    }
+                }
             }
-            if (p.Length > destination.Length)
-            {
-                written = p.Length;
-                isString = p.IsString;
-                Volatile.Write(ref _lastError, (int)Error.ParameterRangeError);
-                return false;
-            }
-            _queue.TryDequeue(out _);
-            p.Buffer.AsSpan(0, p.Length).CopyTo(destination);
-            Taken(p);
-            written = p.Length;
-            isString = p.IsString;
-            return true;
         }
+        written = 0;
+        isString = false;
+        if (Volatile.Read(ref _lastError) != (int)Error.Unavailable)
+            Volatile.Write(ref _lastError, (int)Error.Unavailable);
+        return false;
     }
 
     internal byte[] Get()
     {
         lock (_readLock)
         {
-            if (IsReleased || Interlocked.Read(ref _taken) >= Interlocked.Read(ref _visibleUpTo) || !_queue.TryDequeue(out var p))
+            if (IsReleased || !HasVisible || !TryDequeue(int.MaxValue, out var p))
             {
                 Volatile.Write(ref _lastError, (int)Error.Unavailable);
                 return Array.Empty<byte>();
@@ -274,14 +391,16 @@ internal sealed unsafe class ChannelCore
         }
     }
 
+    /// <summary>Bookkeeping after a packet was copied out (under <c>_readLock</c>).</summary>
     private void Taken(in Packet p)
     {
         _lastWasString = p.IsString;
-        Volatile.Write(ref _lastError, (int)Error.Ok);
-        Interlocked.Add(ref _queuedBytes, -p.Length);
-        Interlocked.Increment(ref _taken);
+        if (Volatile.Read(ref _lastError) != (int)Error.Ok)
+            Volatile.Write(ref _lastError, (int)Error.Ok);
+        Volatile.Write(ref _taken, _taken + 1);
+        // Back to the pool at the next dequeue (one lock per read instead of two).
         if (p.Buffer.Length > 0)
-            ArrayPool<byte>.Shared.Return(p.Buffer);
+            _readDone = p.Buffer;
     }
 
     /// <summary>
@@ -298,7 +417,7 @@ internal sealed unsafe class ChannelCore
         Surface();
     }
 
-    /// <summary>Detaches and returns the pooled buffers of unread packets (they are discarded).</summary>
+    /// <summary>Detaches and drops the buffers of unread packets (they are discarded).</summary>
     internal void Release()
     {
         Detach();
@@ -306,12 +425,24 @@ internal sealed unsafe class ChannelCore
             return;
         lock (_readLock)
         {
-            while (_queue.TryDequeue(out var p))
+            lock (_queueLock)
             {
-                Interlocked.Add(ref _queuedBytes, -p.Length);
-                Interlocked.Increment(ref _taken);
-                if (p.Buffer.Length > 0)
-                    ArrayPool<byte>.Shared.Return(p.Buffer);
+                // The buffers go back to the pool, which hands its free ones to the process-wide tier.
+                for (int i = 0; i < _count; i++)
+                {
+                    ref var p = ref _ring[(_head + i) & (_ring.Length - 1)];
+                    _pool.Return(p.Buffer);
+                    _queuedBytes -= p.Length;
+                    p = default;
+                }
+                Volatile.Write(ref _taken, _taken + _count);
+                _count = 0;
+                _head = 0;
+                _ring = new Packet[MinRing];
+                if (_readDone is not null)
+                    _pool.Return(_readDone);
+                _readDone = null;
+                _pool.Clear();
             }
         }
     }

@@ -405,7 +405,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         lock (_pollLock)
         {
             // Only the events queued before this call: a handler that keeps causing events cannot livelock Poll.
-            int budget = core.Events.Count;
+            // (IsEmpty first: it is cheaper than Count, which the usual event-less Poll does not need.)
+            int budget = core.Events.IsEmpty ? 0 : core.Events.Count;
             while (budget-- > 0 && core.Events.TryDequeue(out var ev))
             {
                 if (IsDisposed || !ReferenceEquals(Volatile.Read(ref _core), core))

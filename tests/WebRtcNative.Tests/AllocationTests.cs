@@ -70,3 +70,105 @@ public class AllocationTests
         Assert.Equal(0, get);
     }
 }
+
+/// <summary>
+/// Process-wide allocations of the whole receive path: the native callback thread's copy into the queue,
+/// <c>Poll()</c>, <c>TryGetPacket</c>, and the sender's <c>PutPacket</c>. Runs alone (Serial) because
+/// <see cref="GC.GetTotalAllocatedBytes(bool)"/> counts every thread of the process.
+/// </summary>
+[Collection("Serial")]
+public class ProcessWideAllocationTests
+{
+    /// <summary>
+    /// Budget per measured run: at most <see cref="FixedAllowance"/> bytes in total (runtime/xunit noise that does
+    /// not scale with the traffic, e.g. a timer firing) plus less than 1 byte per message.
+    /// </summary>
+    private const long FixedAllowance = 64 * 1024;
+
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public ProcessWideAllocationTests(Xunit.Abstractions.ITestOutputHelper output) => _output = output;
+
+    [Theory]
+    [InlineData(64, 20000, 20000)]
+    [InlineData(16 * 1024, 1000, 4000)] // a 16 MiB burst to warm up, then 64 MiB streamed
+    public void ReceivePath_AllocatesNothingPerMessage_ProcessWide(int size, int burst, int count)
+    {
+        using var pair = new Pair();
+        var (a, b) = pair.ConnectWithChannel();
+        byte[] payload = new byte[size];
+        byte[] buffer = new byte[size];
+
+        // Warm-up: JIT tiers, and the receive queue's peak: `burst` messages queued before the first read, so that
+        // the ring and the buffer pools grow to hold them. The measured run reads as messages arrive, so its queue
+        // stays far shallower (flow control keeps at most ~256 KiB plus the SCTP window in flight).
+        Stream(pair, a, b, payload, buffer, burst, burst: true);
+        Stream(pair, a, b, payload, buffer, burst);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        int gen2 = GC.CollectionCount(2);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Stream(pair, a, b, payload, buffer, count);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        int gen2Collections = GC.CollectionCount(2) - gen2;
+
+        double perMessage = (double)allocated / count;
+        _output.WriteLine($"{size}-byte messages: {allocated} B process-wide for {count} messages ({perMessage:0.###} B/msg), " +
+            $"gen2 {gen2Collections}; receive queue {((NativeDataChannel)b).Core.QueueStats}");
+        Assert.True(allocated < FixedAllowance + count,
+            $"{size}-byte messages: {allocated} bytes allocated process-wide for {count} messages ({perMessage:0.##} B/msg); " +
+            $"budget {FixedAllowance} B fixed + 1 B/msg; gen2 collections {gen2Collections}; " +
+            $"receive queue (ring slots, pooled buffers, free bytes) {((NativeDataChannel)b).Core.QueueStats}");
+        Assert.Equal(0, gen2Collections);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> packets from <paramref name="a"/> (flow-controlled on BufferedAmount) and
+    /// reads them all from <paramref name="b"/> with TryGetPacket while polling both peers (with
+    /// <paramref name="burst"/>, only once all are queued). No closures, no strings on the success path: the
+    /// loop itself allocates nothing.
+    /// </summary>
+    private static void Stream(Pair pair, WebRtcDataChannel a, WebRtcDataChannel b, byte[] payload, byte[] buffer, int count, bool burst = false)
+    {
+        const int HighWater = 256 * 1024;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Pair.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        int sent = 0, received = 0;
+        while (received < count)
+        {
+            while (sent < count && a.BufferedAmount + payload.Length <= HighWater)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload, sent);
+                var e = a.PutPacket(payload.AsSpan());
+                if (e != Error.Ok)
+                    Assert.Fail("PutPacket returned " + e);
+                sent++;
+            }
+            pair.PollBoth();
+            bool any = false;
+            if (burst && b.AvailablePacketCount < count)
+            {
+                // Burst: read nothing until every message is queued on the receiver.
+                if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                    Assert.Fail("burst: only " + b.AvailablePacketCount + " of " + count + " packets queued (" + sent + " sent)");
+                Thread.Yield();
+                continue;
+            }
+            while (b.TryGetPacket(buffer, out int n, out bool isString))
+            {
+                if (n != payload.Length || isString || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(buffer) != received)
+                    Assert.Fail("packet " + received + " is wrong (" + n + " bytes)");
+                received++;
+                any = true;
+            }
+            if (!any)
+            {
+                if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
+                    Assert.Fail("only " + received + " of " + count + " packets arrived (" + sent + " sent)");
+                Thread.Yield();
+            }
+        }
+        Assert.Equal(0, b.DroppedPacketCount);
+    }
+}

@@ -90,3 +90,124 @@ public class ReceiveQueueTests
         Assert.Equal(3, chB.AvailablePacketCount);
     }
 }
+
+/// <summary>The receive queue's ring and buffer pool, driven directly (no native connection).</summary>
+public class ReceiveQueueInternalsTests
+{
+    private static unsafe void Push(ChannelCore core, byte[] data, bool isString = false)
+    {
+        fixed (byte* p = data)
+            core.Receive(p, isString ? -data.Length - 1 : data.Length);
+    }
+
+    [Fact]
+    public void Ring_WrapsAndGrows_InOrder_WithMixedSizes_AndRecyclesBuffers()
+    {
+        var core = new ChannelCore(0, 100_000, 64L * 1024 * 1024);
+        try
+        {
+            int[] sizes = { 8, 15, 16, 17, 64, 1000, 4096, 65536, 70000, 1024 * 1024 + 5 };
+            var rng = new Random(7);
+            var dest = new byte[2 * 1024 * 1024];
+            long next = 0, expect = 0;
+            // Bursts of growing then shrinking depth, so the ring wraps before and after it grows.
+            for (int round = 0; round < 40; round++)
+            {
+                int burst = round < 20 ? round * 7 + 1 : (40 - round) * 3 + 1;
+                for (int i = 0; i < burst; i++, next++)
+                {
+                    var data = Payload.Make(next, sizes[(int)(next % sizes.Length)]);
+                    Push(core, data, isString: (next & 1) == 0);
+                }
+                core.Surface();
+                int read = rng.Next(burst / 2, burst + 1);
+                for (int i = 0; i < read; i++, expect++)
+                {
+                    Assert.True(core.TryGet(dest, out int n, out bool isString));
+                    Assert.True(Payload.Check(dest.AsSpan(0, n), expect), $"packet {expect} corrupted or out of order");
+                    Assert.Equal((expect & 1) == 0, isString);
+                }
+            }
+            while (core.TryGet(dest, out int n, out _))
+            {
+                Assert.True(Payload.Check(dest.AsSpan(0, n), expect));
+                expect++;
+            }
+            Assert.Equal(next, expect);
+            Assert.Equal(0, core.AvailablePacketCount);
+
+            // Empty packets take no buffer.
+            Push(core, Array.Empty<byte>());
+            core.Surface();
+            Assert.True(core.TryGet(Span<byte>.Empty, out int empty, out _));
+            Assert.Equal(0, empty);
+
+            // Too small a buffer: the packet stays first, and the needed size is reported.
+            Push(core, Payload.Make(1234, 300));
+            core.Surface();
+            Assert.False(core.TryGet(new byte[10], out int needed, out _));
+            Assert.Equal(300, needed);
+            Assert.Equal(Error.ParameterRangeError, core.LastError);
+            Assert.Equal(1, core.AvailablePacketCount);
+            Assert.True(Payload.Check(core.Get(), 1234));
+            Assert.Equal(Error.Ok, core.LastError);
+
+            // The pool keeps at most its retention cap in free buffers.
+            Assert.InRange(core.QueueStats.PoolFreeBytes, 0, PacketBufferPool.ChannelRetainedBytes);
+        }
+        finally
+        {
+            core.Release();
+        }
+        Assert.Equal(0, core.AvailablePacketCount);
+        Assert.Equal((16, 0, 0L), core.QueueStats);
+    }
+
+    [Fact]
+    public void Caps_CountPacketsBeingCopied_AndReadingMakesRoom()
+    {
+        var core = new ChannelCore(0, 4, 1000);
+        try
+        {
+            for (int i = 0; i < 6; i++)
+                Push(core, Payload.Make(i, 100));
+            Assert.Equal(2, core.Dropped);
+            Push(core, Payload.Make(99, 100)); // packet cap
+            Assert.Equal(3, core.Dropped);
+            core.Surface();
+            Assert.Equal(4, core.AvailablePacketCount);
+            var buffer = new byte[1000];
+            Assert.True(core.TryGet(buffer, out _, out _));
+            Push(core, Payload.Make(4, 700)); // byte cap: 300 + 700 = 1000 fits exactly
+            Assert.Equal(3, core.Dropped);
+            Push(core, Payload.Make(5, 1));
+            Assert.Equal(4, core.Dropped);
+        }
+        finally
+        {
+            core.Release();
+        }
+    }
+
+    [Fact]
+    public void Pool_RecyclesAcrossThreads_AndIsBounded()
+    {
+        var pool = new PacketBufferPool(64L * 1024 * 1024);
+        var rented = new List<byte[]>();
+        for (int i = 0; i < 1000; i++)
+            rented.Add(pool.Rent(16 * 1024));
+        Assert.All(rented, b => Assert.Equal(16 * 1024, b.Length));
+        var t = new Thread(() => { foreach (var b in rented) pool.Return(b); });
+        t.Start();
+        t.Join();
+        // 1000 x 16 KiB = 16 MiB returned: the channel keeps its cap; the rest overflows to the shared tier
+        // (process-wide, capped; not asserted here because other tests use it concurrently).
+        Assert.Equal(PacketBufferPool.ChannelRetainedBytes, pool.RetainedBytes);
+        Assert.Equal((int)(PacketBufferPool.ChannelRetainedBytes / (16 * 1024)), pool.OwnedBuffers);
+        var again = pool.Rent(10_000);
+        Assert.Contains(rented, r => ReferenceEquals(r, again));
+        Assert.Equal(64, pool.Rent(33).Length);
+        Assert.Equal(16, pool.Rent(1).Length);
+        Assert.True(pool.Rent(PacketBufferPool.MaxPooledLength + 1).Length > PacketBufferPool.MaxPooledLength);
+    }
+}
