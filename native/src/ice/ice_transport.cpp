@@ -45,8 +45,10 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 	std::string error;
 	[&] {
 		mAgent = nice_agent_new_full(loop.context(), NICE_COMPATIBILITY_RFC5245,
-		                             NiceAgentOption(NICE_AGENT_OPTION_ICE_TRICKLE |
-		                                             NICE_AGENT_OPTION_CONSENT_FRESHNESS));
+		                             // No libnice consent freshness: under heavy loss it stops
+		                             // sending on a live path. The peer connection watches
+		                             // authenticated traffic instead (see PeerConnection).
+		                             NiceAgentOption(NICE_AGENT_OPTION_ICE_TRICKLE));
 		if (!mAgent) {
 			error = "libnice agent creation failed";
 			return;

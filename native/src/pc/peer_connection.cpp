@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/registry.hpp"
 
+#include <chrono>
 #include <openssl/rand.h>
 #include <stdexcept>
 
@@ -13,6 +14,17 @@ namespace rtcimpl {
 namespace {
 constexpr uint16_t kSctpPort = 5000;
 constexpr int kMaxStreamId = 65534; // 65535 is reserved (RFC 8831 section 6.5)
+// Liveness, in the spirit of RFC 7675: any datagram from the peer counts (SCTP sends heartbeats
+// every second when idle). Silence for kSilenceMs means disconnected; kDisconnectedGraceMs more
+// of it means failed.
+constexpr int kSilenceMs = 5000;
+constexpr int kDisconnectedGraceMs = 10000;
+
+int64_t nowMs() {
+	return std::chrono::duration_cast<std::chrono::milliseconds>(
+	           std::chrono::steady_clock::now().time_since_epoch())
+	    .count();
+}
 
 const char *stateName(rtcState s) {
 	static const char *names[] = {"new", "connecting", "connected", "disconnected", "failed", "closed"};
@@ -76,6 +88,7 @@ PeerConnection::PeerConnection(PeerConfig config)
 	cb.gatheringState = [this](rtcGatheringState s) { onGatheringState(s); };
 	cb.state = [this](rtcIceState s) { onIceState(s); };
 	cb.data = [this](const char *data, size_t size) {
+		mLastReceivedMs.store(nowMs(), std::memory_order_relaxed);
 		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
 			dtls->incoming(data, size);
 	};
@@ -98,9 +111,12 @@ void PeerConnection::emit(std::function<void()> fn) {
 }
 
 void PeerConnection::changeState(rtcState state) {
-	rtcState old = mState.exchange(state);
-	if (old == state)
-		return;
+	rtcState old = mState.load();
+	do {
+		// Closed is final; so is failed, except that a user close still reports closed.
+		if (old == state || old == RTC_CLOSED || (old == RTC_FAILED && state != RTC_CLOSED))
+			return;
+	} while (!mState.compare_exchange_weak(old, state));
 	LOG_DEBUG("peer connection " + std::to_string(id()) + " " + stateName(old) + " -> " +
 	          stateName(state));
 	if (auto cb = stateCallback.load())
@@ -345,6 +361,11 @@ void PeerConnection::setupTransports() {
 		int stream = allocateStream();
 		if (stream < 0) {
 			LOG_ERROR("no free SCTP stream for data channel \"" + dc->label() + "\"");
+			auto lost = dc;
+			loop().post([lost] {
+				lost->onError("no free SCTP stream");
+				lost->onClosed();
+			});
 			continue;
 		}
 		dc->setStream(stream);
@@ -601,19 +622,42 @@ void PeerConnection::onIceState(rtcIceState state) {
 			if (auto dtls = mDtlsPtr.load())
 				dtls->start();
 		} else if (mState == RTC_DISCONNECTED) {
+			loop().cancel(mFailureTimer);
+			mFailureTimer = 0;
 			changeState(RTC_CONNECTED);
 		}
 		break;
 	case RTC_ICE_DISCONNECTED:
-		if (mState == RTC_CONNECTED)
-			changeState(RTC_DISCONNECTED);
-		break;
 	case RTC_ICE_FAILED:
-		closeAllChannels();
-		changeState(RTC_FAILED);
+		if (mState == RTC_CONNECTED || mState == RTC_DISCONNECTED) {
+			// Consent lost on a path that worked (RFC 7675): libnice reports it after ~10 s of
+			// silence and often recovers under heavy loss. Report disconnected, and fail only if
+			// the path stays down for the grace period or SCTP gives up first.
+			changeState(RTC_DISCONNECTED);
+			armFailureTimer();
+		} else if (state == RTC_ICE_FAILED) {
+			closeAllChannels();
+			changeState(RTC_FAILED);
+		}
 		break;
 	default: break;
 	}
+}
+
+void PeerConnection::armFailureTimer() {
+	if (mFailureTimer)
+		return;
+	auto keep = self();
+	mFailureTimer = loop().addTimer(std::chrono::milliseconds(kDisconnectedGraceMs), [keep] {
+		keep->mFailureTimer = 0;
+		if (keep->mState == RTC_DISCONNECTED && !keep->mClosed) {
+			LOG_WARNING("peer connection " + std::to_string(keep->id()) + ": no path for " +
+			            std::to_string(kDisconnectedGraceMs / 1000) + " s after disconnection");
+			keep->closeAllChannels();
+			keep->changeState(RTC_FAILED);
+		}
+		return false;
+	});
 }
 
 void PeerConnection::onDtlsConnected() {
@@ -633,7 +677,36 @@ void PeerConnection::onSctpConnected() {
 	if (mClosed)
 		return;
 	changeState(RTC_CONNECTED);
+	startLivenessTimer();
 	openChannels();
+}
+
+void PeerConnection::startLivenessTimer() {
+	if (mLivenessTimer)
+		return;
+	std::weak_ptr<PeerConnection> weak = self();
+	mLivenessTimer = loop().addTimer(std::chrono::milliseconds(1000), [weak] {
+		auto pc = weak.lock();
+		if (!pc || pc->mClosed)
+			return false;
+		bool silent = nowMs() - pc->mLastReceivedMs.load(std::memory_order_relaxed) > kSilenceMs;
+		rtcState s = pc->mState.load();
+		if (silent && s == RTC_CONNECTED) {
+			LOG_INFO("peer connection " + std::to_string(pc->id()) + ": nothing received for " +
+			         std::to_string(kSilenceMs / 1000) + " s");
+			pc->changeState(RTC_DISCONNECTED);
+			pc->armFailureTimer();
+		} else if (!silent && s == RTC_DISCONNECTED) {
+			pc->loop().cancel(pc->mFailureTimer);
+			pc->mFailureTimer = 0;
+			pc->changeState(RTC_CONNECTED);
+		}
+		if (s == RTC_FAILED || s == RTC_CLOSED) {
+			pc->mLivenessTimer = 0;
+			return false;
+		}
+		return true;
+	});
 }
 
 void PeerConnection::openChannels() {
@@ -657,11 +730,12 @@ void PeerConnection::onSctpClosed() {
 	if (mClosed)
 		return;
 	closeAllChannels();
-	// An association that never came up is a failed connection, not a closed one.
-	if (mState == RTC_CONNECTING || mState == RTC_NEW)
-		changeState(RTC_FAILED);
-	else if (mState != RTC_FAILED)
+	// An association that never came up, or that died while the path was down, is a failed
+	// connection; one that ends while connected was closed by the peer.
+	if (mState == RTC_CONNECTED)
 		changeState(RTC_CLOSED);
+	else
+		changeState(RTC_FAILED);
 }
 
 void PeerConnection::onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size) {
@@ -775,6 +849,10 @@ void PeerConnection::close() {
 		return;
 	auto keep = self();
 	auto work = [keep] {
+		keep->loop().cancel(keep->mFailureTimer);
+		keep->mFailureTimer = 0;
+		keep->loop().cancel(keep->mLivenessTimer);
+		keep->mLivenessTimer = 0;
 		keep->closeAllChannels();
 		keep->closeTransports();
 		keep->changeState(RTC_CLOSED);

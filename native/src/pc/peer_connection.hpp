@@ -97,6 +97,8 @@ private:
 	void onDcepMessage(uint16_t stream, const char *data, size_t size);
 	void onIncomingReset(uint16_t stream);
 	void openChannels();
+	void armFailureTimer();    // loop thread
+	void startLivenessTimer(); // loop thread
 	int allocateStream(); // mMutex held
 	std::shared_ptr<DataChannel> channelOnStream(uint16_t stream) const;
 	void closeTransports();
@@ -129,6 +131,9 @@ private:
 	std::atomic<rtcSignalingState> mSignaling{RTC_SIGNALING_STABLE};
 	std::atomic<bool> mClosed{false};
 	std::atomic<bool> mDtlsStarted{false};
+	guint mFailureTimer = 0;  // loop thread
+	guint mLivenessTimer = 0; // loop thread
+	std::atomic<int64_t> mLastReceivedMs{0};
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
 };
 

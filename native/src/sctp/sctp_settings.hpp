@@ -16,8 +16,8 @@ struct Settings {
 	int minRetransmitTimeoutMs = 200;
 	int maxRetransmitTimeoutMs = 10000;
 	int initialRetransmitTimeoutMs = 1000;
-	int maxRetransmitAttempts = 5;
-	int heartbeatIntervalMs = 10000;
+	int maxRetransmitAttempts = 10; // path and association; at 20 % loss fewer gives up on live paths
+	int heartbeatIntervalMs = 1000; // keeps an idle path audibly alive for the liveness check
 };
 
 Settings current();
