@@ -91,7 +91,7 @@ public class ProcessWideAllocationTests
 
     [Theory]
     [InlineData(64, 20000, 20000)]
-    [InlineData(16 * 1024, 1000, 4000)] // a 16 MiB burst to warm up, then 64 MiB streamed
+    [InlineData(16 * 1024, 1000, 16000)] // a 16 MiB burst to warm up, then 256 MiB streamed
     public void ReceivePath_AllocatesNothingPerMessage_ProcessWide(int size, int burst, int count)
     {
         using var pair = new Pair();
@@ -114,12 +114,16 @@ public class ProcessWideAllocationTests
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         int gen2Collections = GC.CollectionCount(2) - gen2;
 
+        // The receive queue's depth while streaming depends on thread timing (up to the SCTP receive window),
+        // so a run may reach a new high-water mark and create a few pooled buffers once: allow 8 of them.
+        // A per-message allocation of even 16 B would still exceed the budget (16000 messages).
+        long budget = FixedAllowance + 8L * size + count;
         double perMessage = (double)allocated / count;
         _output.WriteLine($"{size}-byte messages: {allocated} B process-wide for {count} messages ({perMessage:0.###} B/msg), " +
             $"gen2 {gen2Collections}; receive queue {((NativeDataChannel)b).Core.QueueStats}");
-        Assert.True(allocated < FixedAllowance + count,
+        Assert.True(allocated < budget,
             $"{size}-byte messages: {allocated} bytes allocated process-wide for {count} messages ({perMessage:0.##} B/msg); " +
-            $"budget {FixedAllowance} B fixed + 1 B/msg; gen2 collections {gen2Collections}; " +
+            $"budget {budget} B (64 KiB fixed + 8 pooled buffers + 1 B/msg); gen2 collections {gen2Collections}; " +
             $"receive queue (ring slots, pooled buffers, free bytes) {((NativeDataChannel)b).Core.QueueStats}");
         Assert.Equal(0, gen2Collections);
     }
