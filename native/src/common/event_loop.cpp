@@ -1,6 +1,8 @@
 #include "common/event_loop.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <atomic>
 #include <condition_variable>
 #include <thread>
@@ -18,6 +20,15 @@ std::vector<EventLoop *> &pool() {
 	return *loops;
 }
 std::once_flag gPoolOnce;
+
+// WEBRTCNATIVE_SPIN_US overrides the busy-poll window (0 disables it).
+long spinMicros() {
+	static const long value = [] {
+		const char *env = std::getenv("WEBRTCNATIVE_SPIN_US");
+		return env ? std::max(0L, std::atol(env)) : 100L;
+	}();
+	return value;
+}
 
 gboolean runPosted(gpointer data) {
 	auto fn = static_cast<std::function<void()> *>(data);
@@ -70,7 +81,19 @@ EventLoop::EventLoop(int index) : mIndex(index) {
 void EventLoop::run() {
 	tCurrent = this;
 	g_main_context_push_thread_default(mContext);
-	g_main_loop_run(mLoop);
+	// After work, keep polling without sleeping for a short window: a reply usually arrives
+	// within tens of microseconds, and waking a sleeping thread costs about as much again
+	// (much more on idle virtual CPUs). An idle loop sleeps in poll() and costs nothing.
+	const auto spinWindow = std::chrono::microseconds(spinMicros());
+	for (;;) {
+		g_main_context_iteration(mContext, TRUE);
+		if (spinWindow.count() == 0)
+			continue;
+		auto until = std::chrono::steady_clock::now() + spinWindow;
+		while (std::chrono::steady_clock::now() < until)
+			if (g_main_context_iteration(mContext, FALSE))
+				until = std::chrono::steady_clock::now() + spinWindow;
+	}
 	g_main_context_pop_thread_default(mContext);
 }
 

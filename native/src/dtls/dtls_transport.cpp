@@ -3,6 +3,8 @@
 #include "common/log.hpp"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <cstring>
 #include <openssl/err.h>
 #include <stdexcept>
@@ -50,34 +52,50 @@ std::string opensslError() {
 }
 } // namespace
 
+// One context per certificate for the process: OpenSSL 3's SSL_CTX_new costs about a
+// millisecond (provider lookups), which dominated connection setup when done per connection.
+// Contexts are thread-safe once configured; per-connection state lives in the SSL object.
+SSL_CTX *DtlsTransport::sharedContext(const std::shared_ptr<Certificate> &certificate) {
+	static std::mutex mutex;
+	static std::map<Certificate *, SSL_CTX *> contexts; // certificates are cached for the process
+	std::lock_guard lock(mutex);
+	auto &slot = contexts[certificate.get()];
+	if (slot)
+		return slot;
+	SSL_CTX *ctx = SSL_CTX_new(DTLS_method());
+	if (!ctx)
+		throw std::runtime_error("SSL_CTX_new failed: " + opensslError());
+	SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
+	SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+	                              SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_cipher_list(ctx, kCiphers);
+	SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384");
+	// Offer the use_srtp extension even without media: some stacks (pion) drop a DTLS session
+	// for WebRTC that lacks it. SSL_CTX_set_tlsext_use_srtp returns 0 on success.
+	if (SSL_CTX_set_tlsext_use_srtp(ctx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") != 0)
+		LOG_WARNING("DTLS: could not enable the use_srtp extension");
+	SSL_CTX_set_read_ahead(ctx, 1);
+	SSL_CTX_set_quiet_shutdown(ctx, 0);
+	// Self-signed certificates: trust comes from the SDP fingerprint, checked in verifyCallback.
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyCallback);
+	SSL_CTX_set_verify_depth(ctx, 1);
+	if (!SSL_CTX_use_certificate(ctx, certificate->x509()) ||
+	    !SSL_CTX_use_PrivateKey(ctx, certificate->key()) || !SSL_CTX_check_private_key(ctx))
+		throw std::runtime_error("DTLS certificate setup failed: " + opensslError());
+
+	slot = ctx;
+	return slot;
+}
+
 DtlsTransport::DtlsTransport(EventLoop &loop, std::shared_ptr<Certificate> certificate, bool client,
                              std::string remoteAlgorithm, std::string remoteFingerprint, int mtu,
                              LowerSend lowerSend, Callbacks callbacks)
     : mLoop(loop), mCertificate(std::move(certificate)), mClient(client),
       mRemoteAlgorithm(std::move(remoteAlgorithm)), mRemoteFingerprint(std::move(remoteFingerprint)),
       mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
-	mCtx = SSL_CTX_new(DTLS_method());
-	if (!mCtx)
-		throw std::runtime_error("SSL_CTX_new failed: " + opensslError());
-	SSL_CTX_set_min_proto_version(mCtx, DTLS1_2_VERSION);
-	SSL_CTX_set_max_proto_version(mCtx, DTLS1_2_VERSION);
-	SSL_CTX_set_options(mCtx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-	                              SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_cipher_list(mCtx, kCiphers);
-	SSL_CTX_set1_groups_list(mCtx, "X25519:P-256:P-384");
-	// Offer the use_srtp extension even without media: some stacks (pion) drop a DTLS session
-	// for WebRTC that lacks it. SSL_CTX_set_tlsext_use_srtp returns 0 on success.
-	if (SSL_CTX_set_tlsext_use_srtp(mCtx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") != 0)
-		LOG_WARNING("DTLS: could not enable the use_srtp extension");
-	SSL_CTX_set_read_ahead(mCtx, 1);
-	SSL_CTX_set_quiet_shutdown(mCtx, 0);
-	// Self-signed certificates: trust comes from the SDP fingerprint, checked in verifyCallback.
-	SSL_CTX_set_verify(mCtx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyCallback);
-	SSL_CTX_set_verify_depth(mCtx, 1);
-	if (!SSL_CTX_use_certificate(mCtx, mCertificate->x509()) ||
-	    !SSL_CTX_use_PrivateKey(mCtx, mCertificate->key()) || !SSL_CTX_check_private_key(mCtx))
-		throw std::runtime_error("DTLS certificate setup failed: " + opensslError());
-
+	mCtx = sharedContext(mCertificate);
+	SSL_CTX_up_ref(mCtx);
 	mSsl = SSL_new(mCtx);
 	SSL_set_ex_data(mSsl, transportIndex(), this);
 	BIO *bio = BIO_new(bioMethod(bioWrite, bioRead, bioCtrl));

@@ -42,6 +42,7 @@ public:
 	std::string remoteFingerprintSeen() const;
 
 private:
+	static SSL_CTX *sharedContext(const std::shared_ptr<Certificate> &certificate);
 	static int bioWrite(BIO *bio, const char *data, int size);
 	static int bioRead(BIO *bio, char *data, int size);
 	static long bioCtrl(BIO *bio, int cmd, long num, void *ptr);
