@@ -67,6 +67,37 @@ Counts RunSanitizedNativeTests()
     return RunNativeTestsIn(dir, "native ctest ASan+UBSan", "-E capi_reliability_loss20");
 }
 
+// The libFuzzer harnesses (SDP, candidate, DCEP, data channel) for a short fixed number of runs
+// over their committed seed corpora; one result per harness.
+Counts RunFuzzers()
+{
+    var c = new Counts("fuzz");
+    var lines = new List<string>();
+    var runs = Argument("fuzz-runs", "5000");
+    int rc = Run("sh", $"native/fuzz/run.sh {runs}", throwOnError: false, capture: lines);
+    int started = lines.Count(l => l.StartsWith("== fuzz_"));
+    int failed = lines.Count(l => l.EndsWith(" FAILED"));
+    c.Failed = failed;
+    c.Passed = started - failed;
+    if (rc != 0 && failed == 0) { c.Failed = 1; c.Note = $"run.sh exited with {rc}"; }
+    return c;
+}
+
+// The native test executables under valgrind memcheck: 0 errors and 0 definitely lost bytes
+// each (the impaired-network tests are left out: they time against the relay's delays).
+Counts RunValgrind()
+{
+    var c = new Counts("valgrind");
+    var lines = new List<string>();
+    int rc = Run("sh", $"native/tests/valgrind.sh \"{nativeBuildDir}\"", throwOnError: false, capture: lines);
+    foreach (var l in lines.Where(l => l.Contains(": exit ") && l.Contains("definitely lost")))
+    {
+        if (l.Contains(": exit 0,")) c.Passed++; else c.Failed++;
+    }
+    if (rc != 0 && c.Failed == 0) { c.Failed = 1; c.Note = $"valgrind.sh exited with {rc}"; }
+    return c;
+}
+
 Counts RunNativeTestsIn(string buildDir, string name, string extraArgs = "")
 {
     var c = new Counts(name);
@@ -278,6 +309,8 @@ Task("Test")
     var all = new List<Counts>();
     all.Add(RunNativeTests());
     all.Add(RunSanitizedNativeTests());
+    all.Add(RunValgrind());
+    all.Add(RunFuzzers());
     all.Add(RunDotnetTests());
     try
     {

@@ -47,11 +47,12 @@ X509 *makeSelfSigned(EVP_PKEY *key) {
 
 std::shared_ptr<Certificate> Certificate::get(rtcCertificateType type) {
 	static std::mutex mutex;
-	static std::map<int, std::shared_ptr<Certificate>> cache;
+	// Never destroyed: the shared DTLS contexts hold these certificates for the process.
+	static auto *cache = new std::map<int, std::shared_ptr<Certificate>>();
 	if (type == RTC_CERTIFICATE_DEFAULT)
 		type = RTC_CERTIFICATE_ECDSA;
 	std::lock_guard lock(mutex);
-	auto &slot = cache[int(type)];
+	auto &slot = (*cache)[int(type)];
 	if (!slot) {
 		EVP_PKEY *key = generateKey(type);
 		if (!key)

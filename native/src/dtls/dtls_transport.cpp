@@ -57,9 +57,10 @@ std::string opensslError() {
 // Contexts are thread-safe once configured; per-connection state lives in the SSL object.
 SSL_CTX *DtlsTransport::sharedContext(const std::shared_ptr<Certificate> &certificate) {
 	static std::mutex mutex;
-	static std::map<Certificate *, SSL_CTX *> contexts; // certificates are cached for the process
+	// Never destroyed, like the certificates: the contexts stay reachable until the process ends.
+	static auto *contexts = new std::map<Certificate *, SSL_CTX *>();
 	std::lock_guard lock(mutex);
-	auto &slot = contexts[certificate.get()];
+	auto &slot = (*contexts)[certificate.get()];
 	if (slot)
 		return slot;
 	SSL_CTX *ctx = SSL_CTX_new(DTLS_method());
