@@ -12,7 +12,7 @@ public sealed class IceServer
     }
 
     /// <summary>Creates an entry with the given URLs.</summary>
-    /// <param name="urls">URLs such as <c>stun:stun.example.com:3478</c> or <c>turn:turn.example.com:3478?transport=udp</c>.</param>
+    /// <param name="urls">URLs such as <c>stun:host:3478</c> or <c>turn:host:3478?transport=udp</c>.</param>
     public IceServer(params string[] urls)
     {
         Urls = urls;

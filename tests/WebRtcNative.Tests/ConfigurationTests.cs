@@ -3,10 +3,10 @@ namespace WebRtcNative.Tests;
 public class ConfigurationTests
 {
     [Theory]
-    [InlineData("stun:stun.example.com:3478", "u", "p", "stun:stun.example.com:3478")]
-    [InlineData("turn:turn.example.com:3478?transport=udp", "u@x", "p:w%", "turn:u%40x:p%3Aw%25@turn.example.com:3478?transport=udp")]
-    [InlineData("turns:turn.example.com", "user", null, "turns:user:@turn.example.com")]
-    [InlineData("turn:turn.example.com", null, "secret", "turn:turn.example.com")]
+    [InlineData("stun:127.0.0.1:3478", "u", "p", "stun:127.0.0.1:3478")]
+    [InlineData("turn:127.0.0.1:3478?transport=udp", "u@x", "p:w%", "turn:u%40x:p%3Aw%25@127.0.0.1:3478?transport=udp")]
+    [InlineData("turns:127.0.0.1", "user", null, "turns:user:@127.0.0.1")]
+    [InlineData("turn:127.0.0.1", null, "secret", "turn:127.0.0.1")]
     [InlineData("turn:a:b@turn.example.com", "x", "y", "turn:a:b@turn.example.com")]
     public void TurnCredentials_AreFoldedIntoTheNativeUrl_PercentEncoded(string url, string? user, string? credential, string expected) =>
         Assert.Equal(expected, Validation.NativeIceUrl(url, user, credential));

@@ -68,8 +68,8 @@ public class ErrorTests
         {
             ["iceServers"] = new List<object>
             {
-                new Dictionary<string, object?> { ["urls"] = new[] { "stun:stun.example.com:3478" } },
-                new Dictionary<string, object?> { ["urls"] = new List<object> { "turn:turn.example.com:3478" }, ["username"] = "user", ["credential"] = "p@ss:word" },
+                new Dictionary<string, object?> { ["urls"] = new[] { "stun:127.0.0.1:3478" } },
+                new Dictionary<string, object?> { ["urls"] = new List<object> { "turn:127.0.0.1:3478" }, ["username"] = "user", ["credential"] = "p@ss:word" },
             },
             ["iceTransportPolicy"] = "all",
             ["bindAddress"] = "127.0.0.1",
