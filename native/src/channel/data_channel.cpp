@@ -8,10 +8,11 @@
 namespace rtcimpl {
 
 DataChannel::DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std::string label,
-                         std::string protocol, rtcReliability reliability, bool negotiated, int stream)
+                         std::string protocol, rtcReliability reliability, bool negotiated, int stream,
+                         uint32_t localMaxMessageSize)
     : Entity(Kind::DataChannel, loop), mPc(std::move(pc)), mLabel(std::move(label)),
       mProtocol(std::move(protocol)), mReliability(reliability), mNegotiated(negotiated),
-      mStream(stream) {}
+      mStream(stream), mLocalMaxMessageSize(localMaxMessageSize) {}
 
 SctpReliability DataChannel::sctpReliability() const {
 	SctpReliability r;
@@ -83,10 +84,8 @@ int DataChannel::close() {
 
 int DataChannel::maxMessageSize() const {
 	uint32_t remote = mRemoteMaxMessageSize.load();
-	auto pc = mPc.lock();
-	uint32_t local = pc ? pc->localMaxMessageSize() : 262144;
 	if (remote == 0) // RFC 8841: 0 means the peer takes any size; keep ours as the bound
-		return int(local);
+		return int(mLocalMaxMessageSize);
 	return int(remote);
 }
 

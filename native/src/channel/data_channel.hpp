@@ -22,7 +22,7 @@ public:
 	enum class State { Connecting, Open, Closing, Closed };
 
 	DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
-	            rtcReliability reliability, bool negotiated, int stream);
+	            rtcReliability reliability, bool negotiated, int stream, uint32_t localMaxMessageSize);
 
 	const std::string &label() const { return mLabel; }
 	const std::string &protocol() const { return mProtocol; }
@@ -78,6 +78,7 @@ private:
 	std::atomic<bool> mOpenDelivered{false};
 	std::shared_ptr<SctpTransport> mTransport; // std::atomic_load/store: read on any thread
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
+	const uint32_t mLocalMaxMessageSize; // ours, from the peer connection's configuration
 	std::atomic<size_t> mLowThreshold{0};
 	std::atomic<rtcMessageCallbackFunc> mMessageCallback{nullptr};
 

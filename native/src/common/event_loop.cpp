@@ -76,7 +76,6 @@ void EventLoop::setPoolSize(unsigned count) { gPoolSize = std::min(count, 64u); 
 
 EventLoop::EventLoop(int index) : mIndex(index) {
 	mContext = g_main_context_new();
-	mLoop = g_main_loop_new(mContext, FALSE);
 	std::string name = "rtc-loop-" + std::to_string(index);
 	mThread = g_thread_new(name.c_str(), [](gpointer self) -> gpointer {
 		static_cast<EventLoop *>(self)->run();

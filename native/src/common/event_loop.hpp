@@ -40,7 +40,6 @@ private:
 	int mIndex;
 
 	GMainContext *mContext;
-	GMainLoop *mLoop;
 	GThread *mThread;
 };
 

@@ -22,7 +22,7 @@ int Registry::add(std::shared_ptr<Entity> entity) {
 }
 
 std::shared_ptr<Entity> Registry::get(int id) const {
-	std::lock_guard lock(mMutex);
+	std::shared_lock lock(mMutex);
 	auto it = mMap.find(id);
 	return it != mMap.end() ? it->second : nullptr;
 }
@@ -38,7 +38,7 @@ std::shared_ptr<Entity> Registry::remove(int id) {
 }
 
 std::vector<std::shared_ptr<Entity>> Registry::all() const {
-	std::lock_guard lock(mMutex);
+	std::shared_lock lock(mMutex);
 	std::vector<std::shared_ptr<Entity>> result;
 	result.reserve(mMap.size());
 	for (auto &kv : mMap)
@@ -47,7 +47,7 @@ std::vector<std::shared_ptr<Entity>> Registry::all() const {
 }
 
 size_t Registry::size() const {
-	std::lock_guard lock(mMutex);
+	std::shared_lock lock(mMutex);
 	return mMap.size();
 }
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -28,7 +29,7 @@ public:
 	}
 
 private:
-	mutable std::mutex mMutex;
+	mutable std::shared_mutex mMutex; // lookups (every send) share it
 	std::unordered_map<int, std::shared_ptr<Entity>> mMap;
 	int mNext = 1;
 };

@@ -101,15 +101,6 @@ std::shared_ptr<PeerConnection> PeerConnection::self() {
 	return std::static_pointer_cast<PeerConnection>(shared_from_this());
 }
 
-void PeerConnection::emit(std::function<void()> fn) {
-	if (loop().isLoopThread()) {
-		fn();
-		return;
-	}
-	auto keep = self();
-	loop().post([keep, fn = std::move(fn)] { fn(); });
-}
-
 void PeerConnection::changeState(rtcState state) {
 	rtcState old = mState.load();
 	do {
@@ -536,7 +527,7 @@ int PeerConnection::createDataChannel(const char *label, const rtcDataChannelIni
 			}
 		}
 		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), label, protocol,
-		                                   opts.reliability, opts.negotiated, stream);
+		                                   opts.reliability, opts.negotiated, stream, mConfig.maxMessageSize);
 		dc->setUserPointer(userPointer()); // inherited, as upstream does
 		Registry::instance().add(dc);
 		if (stream >= 0)
@@ -780,7 +771,8 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 			return;
 		}
 		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
-		                                   open->protocol, reliabilityFromDcep(*open), false, stream);
+		                                   open->protocol, reliabilityFromDcep(*open), false, stream,
+		                                   mConfig.maxMessageSize);
 		dc->setUserPointer(userPointer());
 		Registry::instance().add(dc);
 		mChannels[stream] = dc;

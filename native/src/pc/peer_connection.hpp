@@ -76,7 +76,6 @@ private:
 		std::lock_guard lock(mMutex);
 		return mIce;
 	}
-	void emit(std::function<void()> fn); // runs on the loop, now if already there
 	void changeState(rtcState state);
 	void changeSignaling(rtcSignalingState state);
 	void applyLocal(sdp::Type type); // mMutex held by caller? no: takes it
