@@ -62,7 +62,6 @@ public:
 	bool negotiationNeeded() const;
 	int maxDataChannelStream() const;
 	int remoteMaxMessageSize() const;
-	uint32_t localMaxMessageSize() const { return mConfig.maxMessageSize; }
 
 	// Returns the new channel id or an RTC_ERR_* code.
 	int createDataChannel(const char *label, const rtcDataChannelInit *init);
