@@ -37,7 +37,7 @@ static void log_cb(rtcLogLevel level, const char *message) {
 
 static void *watchdog(void *arg) {
 	(void)arg;
-	sleep(240);
+	sleep(380);
 	fprintf(stderr, "FAIL watchdog: test hung\n");
 	_exit(2);
 	return NULL;
