@@ -96,6 +96,20 @@ internal sealed class PacketBufferPool
     private static int BucketIndex(int length) =>
         length <= MinLength ? 0 : BitOperations.Log2((uint)length - 1) + 1 - MinShift;
 
+    /// <summary>Takes the last free buffer of a bucket, if any (caller holds the bucket's lock).</summary>
+    private bool TryTakeFree(ref Bucket b, out byte[] buffer)
+    {
+        if (b.Count == 0)
+        {
+            buffer = null!;
+            return false;
+        }
+        buffer = b.Items![--b.Count];
+        b.Items[b.Count] = null!;
+        _retainedBytes -= buffer.Length;
+        return true;
+    }
+
     /// <summary>A buffer of at least <paramref name="length"/> (&gt; 0) bytes (channel tier, under the owner's lock).</summary>
     internal byte[] Rent(int length)
     {
@@ -103,13 +117,8 @@ internal sealed class PacketBufferPool
             return ArrayPool<byte>.Shared.Rent(length);
         int i = BucketIndex(length);
         ref Bucket b = ref _buckets[i];
-        if (b.Count > 0)
-        {
-            byte[] buffer = b.Items![--b.Count];
-            b.Items[b.Count] = null!;
-            _retainedBytes -= buffer.Length;
+        if (TryTakeFree(ref b, out byte[] buffer))
             return buffer;
-        }
         // One more buffer for this channel. Make room for it in the free list now, so that Return (on the
         // reading thread) never allocates; the list grows by doubling, up to what the retention cap can hold.
         int size = MinLength << i;
@@ -186,13 +195,8 @@ internal sealed class PacketBufferPool
     private byte[] RentShared(int i, bool reserve)
     {
         ref Bucket b = ref _buckets[i];
-        if (b.Count > 0)
-        {
-            byte[] buffer = b.Items![--b.Count];
-            b.Items[b.Count] = null!;
-            _retainedBytes -= buffer.Length;
+        if (TryTakeFree(ref b, out byte[] buffer))
             return buffer;
-        }
         int size = MinLength << i;
         if (reserve)
         {
