@@ -61,6 +61,10 @@ std::vector<EventLoop *> EventLoop::all() {
 			n = std::max(1u, std::min(4u, std::thread::hardware_concurrency() / 2));
 		for (unsigned i = 0; i < n; ++i)
 			pool().push_back(new EventLoop(int(i)));
+		// Return only once every loop thread runs (and carries its name): rtcPreload() then
+		// means "threads started", and a caller counting threads sees a settled picture.
+		for (EventLoop *loop : pool())
+			loop->runSync([] {});
 	});
 	return pool();
 }
