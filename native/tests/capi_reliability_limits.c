@@ -1,17 +1,28 @@
 /* Limits.
- * 1. Channel count: the core negotiates 1024 SCTP streams per association (ids 0..1023; the
- *    DTLS client owns the even ids, the server the odd ones). In-band channels from one side
- *    are created until the stream space is exhausted: exactly 512 succeed, the 513th returns an
- *    error (RTC_ERR_FAILURE), nothing crashes, the 512 open on the remote side and the
- *    connection keeps working. Stream ids above the negotiated maximum are refused
- *    (RTC_ERR_INVALID).
- * 2. 10 000 unread messages in polling mode (no message callback): the native queue is
+ * 1. Channel count: stream ids run to 65534 (65535 is reserved, RFC 8831 section 6.5); the DTLS
+ *    client owns the even ids, the server the odd ones. The association starts with 1024
+ *    streams each way and adds more on first use (RFC 6525 add-streams). In-band channels from
+ *    one side are created until its ids are exhausted: exactly 32 768 (even) or 32 767 (odd)
+ *    succeed, the next returns RTC_ERR_FAILURE, nothing crashes, all open on the remote side,
+ *    the channel on the highest stream carries data both ways, and a negotiated channel on a
+ *    high id of the other parity works. Ids above 65534 are refused (RTC_ERR_INVALID).
+ *    With WEBRTCNATIVE_SCTP_MAX_STREAMS=N (ctest runs it once with 1024) the same holds for
+ *    ids 0..N-1.
+ * 2. Toward a peer that does not announce a=x-webrtcnative-add-streams (every other stack; here
+ *    the attribute is stripped in flight), no stream is ever added: ids stop at 1023, a
+ *    negotiated channel made on id 4000 before connecting fails with an error and closes once
+ *    the association is up, creating one on 4000 afterwards returns RTC_ERR_INVALID, exactly
+ *    512 (or 511) in-band channels fit, and closing a channel still works (nothing waits on a
+ *    request the peer would never answer).
+ * 3. 10 000 unread messages in polling mode (no message callback): the native queue is
  *    unbounded (rtcGetAvailableAmount tells how much waits); the memory is released once they
  *    are read with rtcReceiveMessage.
  * (A message above the remote max-message-size is refused with RTC_ERR_INVALID and the channel
  *  stays usable: capi_channels.c.) */
 #define _GNU_SOURCE
 #include "harness.h"
+
+#include "relay.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -20,14 +31,21 @@
 
 static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
 static int g_incoming;
-static channel_t *g_first_incoming;
+static int g_top_stream; /* the highest stream id the creating side can use */
+static channel_t *g_first_incoming, *g_top_incoming;
+static int g_incoming_ids[32768]; /* every remote channel, deleted at the end */
 
 static void count_channel(int pc, int dc, void *ptr) {
 	(void)pc;
 	(void)ptr;
+	int stream = rtcGetDataChannelStream(dc);
 	pthread_mutex_lock(&g_mutex);
+	if (g_incoming < 32768)
+		g_incoming_ids[g_incoming] = dc;
 	if (g_incoming++ == 0)
 		g_first_incoming = channel_new(dc);
+	else if (stream == g_top_stream)
+		g_top_incoming = channel_new(dc);
 	pthread_mutex_unlock(&g_mutex);
 }
 
@@ -43,7 +61,15 @@ static size_t heap_in_use(void) {
 	return mi.uordblks + mi.hblkhd;
 }
 
+static int stream_cap(void) {
+	const char *env = getenv("WEBRTCNATIVE_SCTP_MAX_STREAMS");
+	int cap = env ? atoi(env) : 65535;
+	return cap < 2 ? 2 : cap > 65535 ? 65535 : cap;
+}
+
 static void channel_count_limit(void) {
+	int cap = stream_cap();
+	int max_id = cap - 1 > 65534 ? 65534 : cap - 1;
 	pair_t p;
 	pair_init(&p, NULL, NULL);
 	CHECK_EQ(rtcSetDataChannelCallback(p.b.pc, count_channel), 0);
@@ -52,11 +78,17 @@ static void channel_count_limit(void) {
 	channel_t *c0 = channel_new(first);
 	CHECK(pair_wait_connected(&p, 20));
 	CHECK(channel_wait_open(c0, 10));
-	CHECK_EQ(rtcGetMaxDataChannelStream(p.a.pc), 1023);
+	CHECK_EQ(rtcGetMaxDataChannelStream(p.a.pc), max_id);
+	int parity = rtcGetDataChannelStream(first) % 2;
+	int expected = (max_id - parity) / 2 + 1;
+	pthread_mutex_lock(&g_mutex);
+	g_top_stream = max_id % 2 == parity ? max_id : max_id - 1;
+	pthread_mutex_unlock(&g_mutex);
 
-	static int ids[1024];
+	static int ids[32768];
 	int n = 0;
 	ids[n++] = first;
+	size_t heap0 = heap_in_use();
 	double t0 = now_s();
 	for (;;) {
 		char label[32];
@@ -66,44 +98,181 @@ static void channel_count_limit(void) {
 			CHECK_EQ(id, RTC_ERR_FAILURE);
 			break;
 		}
-		CHECK(n < 1024);
+		CHECK(n < expected);
 		ids[n++] = id;
 	}
-	printf("capi_reliability_limits: %d in-band channels created on one side in %.2f s, the "
-	       "%dth refused with RTC_ERR_FAILURE\n",
-	       n, now_s() - t0, n + 1);
-	CHECK_EQ(n, 512);
-	int parity = rtcGetDataChannelStream(ids[0]) % 2;
+	double created = now_s() - t0;
+	CHECK_EQ(n, expected);
 	for (int i = 0; i < n; ++i) {
 		int s = rtcGetDataChannelStream(ids[i]);
-		CHECK(s >= 0 && s <= 1023 && s % 2 == parity);
+		CHECK(s >= 0 && s <= max_id && s % 2 == parity);
 	}
-	/* Negotiated ids past the negotiated maximum or the protocol maximum are refused. */
+	/* Ids past the cap or the protocol maximum are refused. */
 	rtcDataChannelInit neg;
 	memset(&neg, 0, sizeof(neg));
 	neg.negotiated = true;
 	neg.manualStream = true;
-	neg.stream = 1024;
-	CHECK_EQ(rtcCreateDataChannelEx(p.a.pc, "too-high", &neg), RTC_ERR_INVALID);
+	if (max_id < 65534) {
+		neg.stream = (uint16_t)(max_id + 1);
+		CHECK_EQ(rtcCreateDataChannelEx(p.a.pc, "too-high", &neg), RTC_ERR_INVALID);
+	}
 	neg.stream = 65535;
 	CHECK_EQ(rtcCreateDataChannelEx(p.a.pc, "reserved", &neg), RTC_ERR_INVALID);
 
-	/* All 512 open on the remote side; the first one still carries data. */
-	double deadline = now_s() + 30;
+	/* All open on the remote side, which answered every DCEP OPEN on its own (grown) streams. */
+	double deadline = now_s() + 120;
 	while (incoming_count() < n && now_s() < deadline)
 		sleep_ms(10);
 	CHECK_EQ(incoming_count(), n);
+	double opened = now_s() - t0;
+	size_t heap1 = heap_in_use();
+	printf("capi_reliability_limits: stream cap %d: %d in-band channels created on one side in "
+	       "%.2f s, all open remotely after %.2f s, the %dth refused with RTC_ERR_FAILURE; "
+	       "heap +%.1f MiB for both ends (%.0f B per channel pair)\n",
+	       cap, n, created, opened, n + 1, (double)(heap1 - heap0) / 1048576.0,
+	       (double)(heap1 - heap0) / n);
 	CHECK(channel_wait_open(g_first_incoming, 10));
+	CHECK(g_top_incoming != NULL);
+	CHECK(channel_wait_open(g_top_incoming, 10));
+
+	/* The highest stream carries data both ways; so does the first. */
+	channel_t *top = channel_new(ids[n - 1]);
+	/* Its open callback may have run before channel_new: ask the channel itself. */
+	deadline = now_s() + 10;
+	while (!rtcIsOpen(ids[n - 1]) && now_s() < deadline)
+		sleep_ms(5);
+	CHECK(rtcIsOpen(ids[n - 1]));
+	CHECK_EQ(rtcGetDataChannelStream(ids[n - 1]), g_top_stream);
+	CHECK_EQ(rtcSendMessage(ids[n - 1], "top to b", -1), 0);
+	CHECK(channel_wait_count(g_top_incoming, 1, 10));
+	CHECK_EQ(rtcSendMessage(g_top_incoming->id, "top to a", -1), 0);
+	CHECK(channel_wait_count(top, 1, 10));
 	CHECK_EQ(rtcSendMessage(first, "after exhaustion", -1), 0);
 	CHECK(channel_wait_count(g_first_incoming, 1, 10));
+
+	/* A negotiated channel on a high id of the other parity (both sides create it). */
+	int other = g_top_stream - 1;
+	neg.stream = (uint16_t)other;
+	int na = rtcCreateDataChannelEx(p.a.pc, "negotiated-high", &neg);
+	int nb = rtcCreateDataChannelEx(p.b.pc, "negotiated-high", &neg);
+	CHECK(na > 0 && nb > 0);
+	channel_t *cna = channel_new(na), *cnb = channel_new(nb);
+	CHECK(channel_wait_open(cna, 10));
+	CHECK(channel_wait_open(cnb, 10));
+	CHECK_EQ(rtcSendMessage(na, "negotiated a to b", -1), 0);
+	CHECK(channel_wait_count(cnb, 1, 10));
+	CHECK_EQ(rtcSendMessage(nb, "negotiated b to a", -1), 0);
+	CHECK(channel_wait_count(cna, 1, 10));
+	printf("capi_reliability_limits: streams %d (top) and %d (negotiated) carry data both ways\n",
+	       g_top_stream, other);
+
 	/* One more after the failure is still refused, not a crash. */
 	CHECK(rtcCreateDataChannel(p.a.pc, "again") < 0);
 
-	for (int i = 1; i < n; ++i)
+	channel_free(cna);
+	channel_free(cnb);
+	channel_free(top);
+	for (int i = 1; i < n - 1; ++i)
 		CHECK_EQ(rtcDeleteDataChannel(ids[i]), 0);
 	channel_free(c0);
 	pair_destroy(&p);
 	channel_free(g_first_incoming);
+	channel_free(g_top_incoming);
+	for (int i = 0; i < n; ++i)
+		rtcDeleteDataChannel(g_incoming_ids[i]); /* the two above are already gone: harmless */
+}
+
+static char *strip_add_streams(const char *sdp, int from_side) {
+	(void)from_side;
+	const char *attr = "a=x-webrtcnative-add-streams:";
+	CHECK(strstr(sdp, attr) != NULL); /* this library announces it */
+	size_t cap = strlen(sdp) + 1, len = 0;
+	char *out = malloc(cap);
+	for (const char *line = sdp; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+		if (strncmp(line, attr, strlen(attr)) != 0) {
+			memcpy(out + len, line, n);
+			len += n;
+		}
+		line += n;
+	}
+	out[len] = 0;
+	return out;
+}
+
+static void foreign_peer_limit(void) {
+	relay_t *relay = relay_new(3);
+	relay_dir_t cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	relay_configure_both(relay, cfg);
+	pair_t p;
+	pair_init(&p, NULL, NULL);
+	relay_signal_t *rs = relay_signal_install(&p, relay, strip_add_streams);
+	rtcDataChannelInit neg;
+	memset(&neg, 0, sizeof(neg));
+	neg.negotiated = true;
+	neg.manualStream = true;
+	neg.stream = 4000;
+	/* Before connecting the peer's limit is unknown: only the local cap applies. */
+	int capped = stream_cap() <= 4000;
+	int high = rtcCreateDataChannelEx(p.a.pc, "high", &neg);
+	channel_t *chigh = NULL;
+	if (capped) {
+		CHECK_EQ(high, RTC_ERR_INVALID);
+	} else {
+		CHECK(high > 0);
+		chigh = channel_new(high);
+	}
+	int first = rtcCreateDataChannel(p.a.pc, "first");
+	CHECK(first > 0);
+	channel_t *c0 = channel_new(first);
+	CHECK(pair_wait_connected(&p, 20));
+	CHECK(channel_wait_open(c0, 10));
+	if (chigh) {
+		CHECK(channel_wait_closed(chigh, 10));
+		CHECK(chigh->errors >= 1);
+		CHECK(!chigh->open);
+	}
+	CHECK_EQ(rtcGetMaxDataChannelStream(p.a.pc), 1023);
+	CHECK_EQ(rtcGetMaxDataChannelStream(p.b.pc), 1023);
+	CHECK_EQ(rtcCreateDataChannelEx(p.b.pc, "high", &neg), RTC_ERR_INVALID);
+
+	int parity = rtcGetDataChannelStream(first) % 2;
+	int expected = (1023 - parity) / 2 + 1;
+	static int ids[1024];
+	int n = 0;
+	ids[n++] = first;
+	for (;;) {
+		int id = rtcCreateDataChannel(p.a.pc, "more");
+		if (id < 0) {
+			CHECK_EQ(id, RTC_ERR_FAILURE);
+			break;
+		}
+		CHECK(n < expected);
+		ids[n++] = id;
+	}
+	CHECK_EQ(n, expected);
+	/* Still healthy: data flows and a close reaches the peer (its stream reset is answered). */
+	channel_t *remote = peer_wait_incoming(&p.b, 0, 10);
+	CHECK(remote != NULL);
+	CHECK_EQ(rtcSendMessage(first, "still here", -1), 0);
+	CHECK(channel_wait_count(remote, 1, 10));
+	CHECK_EQ(rtcClose(first), 0);
+	CHECK(channel_wait_closed(remote, 10));
+	CHECK(channel_wait_closed(c0, 10));
+	printf("capi_reliability_limits: peer without add-streams: negotiated id 4000 failed and "
+	       "closed after connecting, max stream 1023, %d in-band channels then RTC_ERR_FAILURE, "
+	       "close still reaches the peer\n",
+	       n);
+
+	for (int i = 1; i < n; ++i)
+		rtcDeleteDataChannel(ids[i]);
+	channel_free(chigh);
+	channel_free(c0);
+	pair_destroy(&p);
+	relay_signal_free(rs);
+	relay_free(relay);
 }
 
 #define QUEUED 10000
@@ -172,6 +341,7 @@ int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	harness_init();
 	channel_count_limit();
+	foreign_peer_limit();
 	polling_queue();
 	printf("capi_reliability_limits: ok\n");
 	return 0;

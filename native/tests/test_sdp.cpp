@@ -675,6 +675,37 @@ static void testCandidates() {
 	CHECK(!parseCandidate("x", nullptr).has_value());
 }
 
+// a=x-webrtcnative-add-streams: written only when set, read back, and a malformed value is
+// ignored like an unknown attribute (the description still parses; no add-streams then).
+static void testAddStreamsAttribute() {
+	LocalParams p = sampleLocal();
+	CHECK(!contains(generateOffer(p), "x-webrtcnative-add-streams"));
+	p.addStreamsUpTo = 65535;
+	std::string offer = generateOffer(p);
+	CHECK(contains(offer, "a=max-message-size:262144\r\na=x-webrtcnative-add-streams:65535\r\n"));
+	std::string err;
+	auto d = parse(offer, Type::Offer, &err);
+	CHECK(d.has_value());
+	if (d)
+		CHECK_EQ(d->addStreamsUpTo, uint16_t(65535));
+	auto chromium = parse(kChromiumOffer, Type::Offer, &err);
+	CHECK(chromium.has_value());
+	if (chromium)
+		CHECK_EQ(chromium->addStreamsUpTo, uint16_t(0));
+	const std::string fp = "a=fingerprint:sha-256 " + std::string(FP256) + "\r\n";
+	for (const char *bad : {"a=x-webrtcnative-add-streams:65536\r\n", "a=x-webrtcnative-add-streams:-1\r\n",
+	                        "a=x-webrtcnative-add-streams:\r\n", "a=x-webrtcnative-add-streams:12x\r\n"}) {
+		auto m = parse(minimal(fp, bad), Type::Offer, &err);
+		CHECK(m.has_value());
+		if (m)
+			CHECK_EQ(m->addStreamsUpTo, uint16_t(0));
+	}
+	auto small = parse(minimal(fp, "a=x-webrtcnative-add-streams:2048\r\n"), Type::Offer, &err);
+	CHECK(small.has_value());
+	if (small)
+		CHECK_EQ(small->addStreamsUpTo, uint16_t(2048));
+}
+
 int main() {
 	testTypes();
 	testOfferRoundTrip();
@@ -684,6 +715,7 @@ int main() {
 	testLegacy();
 	testParseErrors();
 	testCandidates();
+	testAddStreamsAttribute();
 	if (g_failures) {
 		std::fprintf(stderr, "test_sdp: %d of %d checks FAILED\n", g_failures, g_checks);
 		return 1;

@@ -118,6 +118,33 @@ public class ChannelTests
     }
 
     [Fact]
+    public void NegotiatedChannels_OnTheHighestIds_BeyondTheInitialStreams_ExchangeData()
+    {
+        // The association starts with 1024 streams; ids above it make the core add streams
+        // (RFC 6525) before the first message on them leaves.
+        using var pair = new Pair();
+        var a = pair.A.CreateDataChannel("top", new DataChannelOptions { Negotiated = true, Id = 65534 });
+        var b = pair.B.CreateDataChannel("top", new DataChannelOptions { Negotiated = true, Id = 65534 });
+        var a2 = pair.A.CreateDataChannel("mid", new DataChannelOptions { Negotiated = true, Id = 40001 });
+        var b2 = pair.B.CreateDataChannel("mid", new DataChannelOptions { Negotiated = true, Id = 40001 });
+        Assert.NotNull(a);
+        Assert.NotNull(b);
+        Assert.NotNull(a2);
+        Assert.NotNull(b2);
+        pair.Connect();
+        pair.WaitOpen(a!, b!, a2!, b2!);
+
+        Assert.Equal(Error.Ok, a!.PutPacket(Encoding.UTF8.GetBytes("to 65534")));
+        Assert.Equal("to 65534", Encoding.UTF8.GetString(pair.Receive(b!, 1)[0].Data));
+        Assert.Equal(Error.Ok, b!.PutPacket(Encoding.UTF8.GetBytes("back on 65534")));
+        Assert.Equal("back on 65534", Encoding.UTF8.GetString(pair.Receive(a, 1)[0].Data));
+        Assert.Equal(Error.Ok, b2!.PutPacket(new byte[] { 4, 0, 0, 0, 1 }));
+        Assert.Equal(new byte[] { 4, 0, 0, 0, 1 }, pair.Receive(a2!, 1)[0].Data);
+        Assert.Equal(Error.Ok, a2!.PutPacket(new byte[] { 9 }));
+        Assert.Equal(new byte[] { 9 }, pair.Receive(b2, 1)[0].Data);
+    }
+
+    [Fact]
     public void TextAndBinary_EmptyAndMaxSize_BothDirections()
     {
         using var pair = new Pair();

@@ -138,6 +138,7 @@ sdp::LocalParams PeerConnection::localParams(sdp::Type type) const {
 	                                    : sdp::Setup::Passive;
 	p.sctpPort = kSctpPort;
 	p.maxMessageSize = mConfig.maxMessageSize;
+	p.addStreamsUpTo = uint16_t(SctpTransport::streamCap());
 	p.candidates = mLocalCandidates;
 	p.endOfCandidates = mLocalGatheringDone;
 	return p;
@@ -336,13 +337,14 @@ void PeerConnection::setupTransports() {
 		onSctpMessage(stream, ppid, data, size);
 	};
 	sc.incomingReset = [this](uint16_t stream) { onIncomingReset(stream); };
+	sc.streamsRefused = [this](uint16_t first) { onStreamsRefused(first); };
 	sc.bufferedAmount = [this](uint16_t stream, size_t before, size_t after) {
 		if (auto dc = channelOnStream(stream))
 			dc->onBufferedAmount(before, after);
 	};
 	DtlsTransport *dtls = mDtls.get();
 	mSctp = std::make_shared<SctpTransport>(
-	    loop(), kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu,
+	    loop(), kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu, remote.addStreamsUpTo,
 	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc));
 	mSctpPtr.store(mSctp.get(), std::memory_order_release);
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
@@ -368,11 +370,22 @@ void PeerConnection::setupTransports() {
 }
 
 int PeerConnection::allocateStream() {
-	int limit = mSctp && mSctp->isConnected() ? mSctp->maxStream() : 1023;
-	for (int s = mIsClient ? 0 : 1; s <= limit; s += 2)
-		if (!mChannels.count(uint16_t(s)))
+	// Lowest free id of our parity. Every id of our parity below mFreeHint is taken, so a run of
+	// creations costs O(1) each instead of a scan over thousands of channels.
+	int limit = maxDataChannelStream();
+	int first = mIsClient ? 0 : 1;
+	for (int s = std::max(mFreeHint, first); s <= limit; s += 2)
+		if (!mChannels.count(uint16_t(s))) {
+			mFreeHint = s + 2;
 			return s;
+		}
 	return -1;
+}
+
+void PeerConnection::streamFreed(int stream) {
+	// mMutex held
+	if (stream >= 0 && stream % 2 == (mIsClient ? 0 : 1))
+		mFreeHint = std::min(mFreeHint, stream);
 }
 
 int PeerConnection::addRemoteCandidate(const char *candidate, const char *mid) {
@@ -468,9 +481,9 @@ bool PeerConnection::negotiationNeeded() const {
 }
 
 int PeerConnection::maxDataChannelStream() const {
-	if (auto sctp = mSctpPtr.load(); sctp && sctp->isConnected())
-		return sctp->maxStream();
-	return 1023;
+	if (auto sctp = mSctpPtr.load())
+		return std::min(kMaxStreamId, sctp->maxStream());
+	return std::min(kMaxStreamId, SctpTransport::streamCap() - 1);
 }
 
 int PeerConnection::remoteMaxMessageSize() const {
@@ -559,8 +572,10 @@ void PeerConnection::removeDataChannel(const std::shared_ptr<DataChannel> &dc) {
 	int stream = dc->stream();
 	if (stream >= 0) {
 		auto it = mChannels.find(uint16_t(stream));
-		if (it != mChannels.end() && it->second == dc)
+		if (it != mChannels.end() && it->second == dc) {
 			mChannels.erase(it);
+			streamFreed(stream);
+		}
 	}
 	for (auto it = mUnassigned.begin(); it != mUnassigned.end(); ++it)
 		if (*it == dc) {
@@ -701,6 +716,17 @@ void PeerConnection::startLivenessTimer() {
 }
 
 void PeerConnection::openChannels() {
+	// Ids were accepted before the association said how many streams it can have.
+	if (auto sctp = mSctpPtr.load()) {
+		int max = sctp->maxStream();
+		bool beyond;
+		{
+			std::lock_guard lock(mMutex);
+			beyond = !mChannels.empty() && int(mChannels.rbegin()->first) > max;
+		}
+		if (beyond)
+			onStreamsRefused(uint16_t(max + 1));
+	}
 	std::vector<std::shared_ptr<DataChannel>> channels;
 	{
 		std::lock_guard lock(mMutex);
@@ -795,8 +821,10 @@ void PeerConnection::onIncomingReset(uint16_t stream) {
 	{
 		std::lock_guard lock(mMutex);
 		auto it = mChannels.find(stream);
-		if (it != mChannels.end() && it->second == dc)
+		if (it != mChannels.end() && it->second == dc) {
 			mChannels.erase(it);
+			streamFreed(stream);
+		}
 	}
 	dc->onClosed();
 }
@@ -810,9 +838,25 @@ void PeerConnection::closeAllChannels() {
 		channels.insert(channels.end(), mUnassigned.begin(), mUnassigned.end());
 		mChannels.clear();
 		mUnassigned.clear();
+		mFreeHint = 0;
 	}
 	for (auto &dc : channels)
 		dc->onClosed();
+}
+
+void PeerConnection::onStreamsRefused(uint16_t first) {
+	std::vector<std::shared_ptr<DataChannel>> lost;
+	{
+		std::lock_guard lock(mMutex);
+		for (auto it = mChannels.lower_bound(first); it != mChannels.end();) {
+			lost.push_back(it->second);
+			it = mChannels.erase(it);
+		}
+	}
+	for (auto &dc : lost) {
+		dc->onError("the remote peer allows no SCTP stream above " + std::to_string(int(first) - 1));
+		dc->onClosed();
+	}
 }
 
 void PeerConnection::closeTransports() {

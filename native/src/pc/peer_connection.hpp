@@ -94,10 +94,12 @@ private:
 	void onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size);
 	void onDcepMessage(uint16_t stream, const char *data, size_t size);
 	void onIncomingReset(uint16_t stream);
+	void onStreamsRefused(uint16_t first);
 	void openChannels();
 	void armFailureTimer();    // loop thread
 	void startLivenessTimer(); // loop thread
 	int allocateStream(); // mMutex held
+	void streamFreed(int stream); // mMutex held
 	std::shared_ptr<DataChannel> channelOnStream(uint16_t stream) const;
 	void closeTransports();
 	void closeAllChannels();
@@ -123,6 +125,7 @@ private:
 	bool mRoleKnown = false;
 	bool mTransportsStarted = false;
 	std::map<uint16_t, std::shared_ptr<DataChannel>> mChannels; // by stream
+	int mFreeHint = 0; // every stream id of our parity below it is in use (mMutex)
 	std::vector<std::shared_ptr<DataChannel>> mUnassigned;      // waiting for the DTLS role
 
 	std::atomic<rtcState> mState{RTC_NEW};

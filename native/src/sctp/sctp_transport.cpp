@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <shared_mutex>
 #include <stdexcept>
@@ -16,7 +17,11 @@
 namespace rtcimpl {
 
 namespace {
-constexpr uint16_t kStreams = 1024;
+// Streams negotiated at setup. RFC 8831 asks for 65535, but usrsctp allocates state for every
+// negotiated stream up front (tens of bytes each, per direction), so setup asks for 1024, as
+// upstream libdatachannel and Chromium's usrsctp did, and grows on first use of a higher id.
+constexpr uint16_t kInitialStreams = 1024;
+constexpr int kMaxGrowRetries = 50;
 
 // usrsctp calls connOutput with the address we registered; only live transports are used.
 std::shared_mutex gLiveMutex;
@@ -69,6 +74,15 @@ template <typename T> bool setOpt(struct socket *s, int level, int name, const T
 }
 } // namespace
 
+int SctpTransport::streamCap() {
+	static const int cap = [] {
+		const char *env = std::getenv("WEBRTCNATIVE_SCTP_MAX_STREAMS");
+		int v = env ? std::atoi(env) : 65535;
+		return std::max(2, std::min(65535, v));
+	}();
+	return cap;
+}
+
 void SctpTransport::init() {
 	static std::once_flag once;
 	std::call_once(once, [] {
@@ -82,7 +96,7 @@ void SctpTransport::init() {
 		usrsctp_sysctl_set_sctp_pr_enable(1);
 		usrsctp_sysctl_set_sctp_asconf_enable(0);
 		usrsctp_sysctl_set_sctp_auth_enable(0);
-		usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(kStreams);
+		usrsctp_sysctl_set_sctp_nr_outgoing_streams_default(kInitialStreams);
 		usrsctp_sysctl_set_sctp_blackhole(2);
 		usrsctp_sysctl_set_sctp_enable_sack_immediately(1);
 		sctp::applyGlobal();
@@ -90,10 +104,16 @@ void SctpTransport::init() {
 }
 
 SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize,
-                             int mtu, LowerSend lowerSend, Callbacks callbacks)
+                             int mtu, uint16_t peerAddStreamsUpTo, LowerSend lowerSend, Callbacks callbacks)
     : mLoop(loop), mLocalPort(localPort), mRemotePort(remotePort), mMaxRecvMessageSize(maxRecvMessageSize),
       mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
 	init();
+	// Streams beyond the setup's 1024 only with a peer known to answer add-streams requests:
+	// pion, for one, ignores them, and an unanswered request would hold up every later stream
+	// reset (channel close) on the association.
+	const int streams = peerAddStreamsUpTo > 0 ? std::min(streamCap(), int(peerAddStreamsUpTo))
+	                                           : std::min(streamCap(), int(kInitialStreams));
+	mMaxStream = std::min(streams, 65535) - 1;
 	{
 		std::unique_lock lock(gLiveMutex);
 		gLive.insert(this);
@@ -134,8 +154,10 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 	}
 
 	struct sctp_initmsg init{};
-	init.sinit_num_ostreams = kStreams;
-	init.sinit_max_instreams = kStreams;
+	init.sinit_num_ostreams = uint16_t(std::min(streams, int(kInitialStreams)));
+	// usrsctp keeps state for every incoming stream a peer announces at setup (browsers announce
+	// 65535): accept more than 1024 only from a peer that itself adds streams when it needs them.
+	init.sinit_max_instreams = uint16_t(peerAddStreamsUpTo > 0 ? streamCap() : std::min(streams, int(kInitialStreams)));
 	setOpt(mSocket, IPPROTO_SCTP, SCTP_INITMSG, init);
 
 	// The path MTU is fixed: no PMTU discovery over DTLS. SCTP's packet must fit in one DTLS
@@ -241,9 +263,12 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		size = 1;
 	}
 	std::lock_guard lock(mSendMutex);
-	if (mClosed || !mSocket)
+	if (mClosed || !mSocket || int(stream) > mMaxStream.load())
 		return false;
-	if (mQueue.empty()) {
+	bool streamReady = int(stream) < mOutStreams.load();
+	if (!streamReady)
+		wantStreams(int(stream) + 1); // the message waits in the queue for the new streams
+	if (mQueue.empty() && streamReady) {
 		int r = trySend(stream, ppid, data, size, reliability);
 		if (r > 0)
 			return true;
@@ -289,6 +314,8 @@ void SctpTransport::flush() {
 		std::lock_guard lock(mSendMutex);
 		while (!mQueue.empty() && !mClosed) {
 			auto &p = mQueue.front();
+			if (int(p.stream) >= mOutStreams.load())
+				break; // waits for an add-streams answer, which flushes again
 			int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), p.reliability);
 			if (r == 0)
 				break;
@@ -334,6 +361,97 @@ void SctpTransport::doReset(uint16_t stream) {
 	srs->srs_stream_list[0] = stream;
 	if (usrsctp_setsockopt(mSocket, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, socklen_t(len)) != 0)
 		LOG_DEBUG("SCTP stream reset of " + std::to_string(stream) + " failed: " + strerror(errno));
+}
+
+void SctpTransport::wantStreams(int count) {
+	mWantOut = std::max(mWantOut, count);
+	if (!mGrowInFlight && mConnected)
+		growStreams();
+}
+
+void SctpTransport::growStreams() {
+	int out = mOutStreams.load();
+	if (mClosed || !mSocket || mWantOut <= out || mGrowInFlight)
+		return;
+	// Doubling keeps a run of channel creations to a handful of round trips.
+	int cap = mMaxStream.load() + 1;
+	int target = std::min(cap, std::max(mWantOut, out * 2));
+	struct sctp_add_streams add{};
+	add.sas_assoc_id = SCTP_ALL_ASSOC;
+	add.sas_outstrms = uint16_t(target - out);
+	if (usrsctp_setsockopt(mSocket, IPPROTO_SCTP, SCTP_ADD_STREAMS, &add, socklen_t(sizeof(add))) == 0) {
+		mGrowInFlight = true;
+		LOG_DEBUG("SCTP asks to add " + std::to_string(target - out) + " outgoing streams");
+		return;
+	}
+	// One reconfiguration at a time (RFC 6525 section 5.1.1): a stream reset is in flight.
+	if ((errno == EALREADY || errno == EBUSY) && ++mGrowRetries <= kMaxGrowRetries * 4) {
+		scheduleGrow(std::chrono::milliseconds(20));
+		return;
+	}
+	LOG_WARNING("SCTP cannot add streams: " + std::string(strerror(errno)));
+	refuseStreamsFrom(out);
+}
+
+void SctpTransport::refuseStreamsFrom(int first) {
+	// mSendMutex held. No stream at or above `first` will exist: drop what waits for one.
+	mMaxStream = first - 1;
+	mWantOut = first;
+	for (auto it = mQueue.begin(); it != mQueue.end();) {
+		if (int(it->stream) >= first) {
+			addBuffered(it->stream, -long(it->data.size()));
+			it = mQueue.erase(it);
+		} else {
+			++it;
+		}
+	}
+	auto alive = mAlive;
+	mLoop.post([this, alive, first] {
+		if (!*alive)
+			return;
+		if (mCallbacks.streamsRefused)
+			mCallbacks.streamsRefused(uint16_t(first));
+		scheduleFlush();
+	});
+}
+
+void SctpTransport::scheduleGrow(std::chrono::milliseconds delay) {
+	auto alive = mAlive;
+	mLoop.addTimer(delay, [this, alive] {
+		if (*alive) {
+			std::lock_guard lock(mSendMutex);
+			growStreams();
+		}
+		return false;
+	});
+}
+
+void SctpTransport::onStreamChange(const struct sctp_stream_change_event &e) {
+	std::lock_guard lock(mSendMutex);
+	bool ours = mGrowInFlight;
+	if (e.strchange_flags & (SCTP_STREAM_CHANGE_DENIED | SCTP_STREAM_CHANGE_FAILED)) {
+		if (!ours)
+			return;
+		mGrowInFlight = false;
+		// "Failed" covers the peer being busy with its own reconfiguration: ask again.
+		if ((e.strchange_flags & SCTP_STREAM_CHANGE_FAILED) && ++mGrowRetries <= kMaxGrowRetries) {
+			scheduleGrow(std::chrono::milliseconds(20));
+			return;
+		}
+		LOG_WARNING("SCTP peer refused more than " + std::to_string(mOutStreams.load()) + " streams");
+		refuseStreamsFrom(mOutStreams.load());
+		return;
+	}
+	int out = std::min<int>(e.strchange_outstrms, mMaxStream.load() + 1);
+	if (out > mOutStreams.load()) {
+		mOutStreams = out;
+		mGrowInFlight = false;
+		mGrowRetries = 0;
+		LOG_DEBUG("SCTP outgoing streams now " + std::to_string(out));
+	}
+	if (mWantOut > mOutStreams.load())
+		scheduleGrow(std::chrono::milliseconds(0));
+	scheduleFlush();
 }
 
 void SctpTransport::close() {
@@ -444,10 +562,23 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	case SCTP_ASSOC_CHANGE: {
 		const auto &ac = n->sn_assoc_change;
 		if (ac.sac_state == SCTP_COMM_UP) {
-			int streams = std::min(ac.sac_outbound_streams, ac.sac_inbound_streams);
-			mMaxStream = streams > 0 ? streams - 1 : 0;
+			{
+				std::lock_guard lock(mSendMutex);
+				mOutStreams = ac.sac_outbound_streams;
+				// Fewer outgoing streams than we asked for: the peer accepts no more, ever.
+				if (ac.sac_outbound_streams < kInitialStreams)
+					mMaxStream = std::max(0, int(ac.sac_outbound_streams) - 1);
+				if (mWantOut > mOutStreams.load()) {
+					if (mWantOut > mMaxStream.load() + 1)
+						refuseStreamsFrom(mMaxStream.load() + 1);
+					scheduleGrow(std::chrono::milliseconds(0));
+				}
+				if (!mQueue.empty())
+					scheduleFlush();
+			}
 			if (!mConnected.exchange(true)) {
-				LOG_DEBUG("SCTP association up, streams " + std::to_string(streams));
+				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
+				          " in " + std::to_string(ac.sac_inbound_streams));
 				if (mCallbacks.connected)
 					mCallbacks.connected();
 			}
@@ -474,6 +605,10 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 		}
 		break;
 	}
+	case SCTP_STREAM_CHANGE_EVENT:
+		if (length >= sizeof(n->sn_strchange_event))
+			onStreamChange(n->sn_strchange_event);
+		break;
 	case SCTP_SENDER_DRY_EVENT: {
 		std::lock_guard lock(mSendMutex);
 		if (!mQueue.empty())

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -49,10 +50,14 @@ public:
 		std::function<void(uint16_t stream)> outgoingReset;  // our reset took effect
 		// After queued messages left for usrsctp: the amount before and after.
 		std::function<void(uint16_t stream, size_t before, size_t after)> bufferedAmount;
+		// The peer refused to add streams: channels on streams from `first` up cannot send.
+		std::function<void(uint16_t first)> streamsRefused;
 	};
 
+	// peerAddStreamsUpTo: from the remote description (a=x-webrtcnative-add-streams); 0 means
+	// the peer may not answer add-streams requests, so none is sent and none is accepted.
 	SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize, int mtu,
-	              LowerSend lowerSend, Callbacks callbacks);
+	              uint16_t peerAddStreamsUpTo, LowerSend lowerSend, Callbacks callbacks);
 	~SctpTransport();
 
 	void start();                                  // loop thread, once DTLS is up
@@ -65,7 +70,13 @@ public:
 	void resetStream(uint16_t stream);
 	void close();
 	bool isConnected() const { return mConnected.load(); }
+	// The highest stream id this association can ever use. With a peer that takes add-streams
+	// requests (another WebRtcNative) that is 65534, or less if either side's
+	// WEBRTCNATIVE_SCTP_MAX_STREAMS says so, and streams above the 1024 negotiated at setup are
+	// added on first use (RFC 6525), messages on them waiting for it. With any other peer: 1023.
 	int maxStream() const { return mMaxStream.load(); }
+	// The configured stream cap (WEBRTCNATIVE_SCTP_MAX_STREAMS, default 65535).
+	static int streamCap();
 
 	static void init(); // global usrsctp setup, once
 
@@ -89,6 +100,11 @@ private:
 	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
 	void doReset(uint16_t stream);                 // mSendMutex held
+	void wantStreams(int count);                   // mSendMutex held: grow outgoing to count
+	void growStreams();                            // mSendMutex held
+	void refuseStreamsFrom(int first);             // mSendMutex held
+	void scheduleGrow(std::chrono::milliseconds delay);
+	void onStreamChange(const struct sctp_stream_change_event &e);
 
 	EventLoop &mLoop;
 	struct socket *mSocket = nullptr;
@@ -100,7 +116,11 @@ private:
 
 	std::atomic<bool> mConnected{false};
 	std::atomic<bool> mClosed{false};
-	std::atomic<int> mMaxStream{1023};
+	std::atomic<int> mMaxStream{65534};
+	std::atomic<int> mOutStreams{0}; // outgoing streams usable now (0 until connected)
+	int mWantOut = 0;                // mSendMutex: outgoing streams asked for by sends
+	bool mGrowInFlight = false;      // mSendMutex: an add-streams request awaits its answer
+	int mGrowRetries = 0;            // mSendMutex: answers "failed" (another request was in progress)
 
 	mutable std::mutex mSendMutex; // send ordering: a queued message blocks later ones
 	std::deque<Pending> mQueue;

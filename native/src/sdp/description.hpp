@@ -39,6 +39,10 @@ struct Description {
 	Setup setup = Setup::ActPass;
 	uint16_t sctpPort = 5000;
 	uint32_t maxMessageSize = 65536; // RFC 8841: 64 KiB when the attribute is absent; 0 = unlimited
+	// a=x-webrtcnative-add-streams:N — the peer accepts RFC 6525 add-streams requests up to N
+	// incoming streams. Only this library writes it; 0 when absent (most stacks ignore such
+	// requests, so streams are never added toward them).
+	uint16_t addStreamsUpTo = 0;
 	std::vector<std::string> candidates; // "candidate:..." lines (no "a=") found in the SDP
 	bool endOfCandidates = false;
 };
@@ -58,6 +62,7 @@ struct LocalParams {
 	Setup setup = Setup::ActPass;
 	uint16_t sctpPort = 5000;
 	uint32_t maxMessageSize = 262144;
+	uint16_t addStreamsUpTo = 0; // written as a=x-webrtcnative-add-streams when non-zero
 	std::vector<std::string> candidates; // "candidate:..." lines
 	bool endOfCandidates = false;
 };

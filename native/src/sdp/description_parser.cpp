@@ -370,6 +370,11 @@ Description parseImpl(std::string_view sdp, Type type) {
 		                          : static_cast<uint32_t>(*v);
 	}
 
+	// Our own extension: a malformed value is ignored like any unknown attribute.
+	if (const Attr *as = findAttr(data.attrs, "x-webrtcnative-add-streams"))
+		if (auto v = parseUnsigned<uint16_t>(as->value))
+			desc.addStreamsUpTo = *v;
+
 	// Candidates of the data section (or of the BUNDLE tag section when it has none).
 	auto collect = [&](const std::vector<Attr> &attrs) {
 		for (const auto &a : attrs) {

@@ -64,6 +64,8 @@ void dataSection(std::string &out, const LocalParams &local, const std::string &
 	else
 		line(out, "a=sctp-port:" + port);
 	line(out, "a=max-message-size:" + std::to_string(local.maxMessageSize));
+	if (local.addStreamsUpTo > 0)
+		line(out, "a=x-webrtcnative-add-streams:" + std::to_string(local.addStreamsUpTo));
 	for (const auto &c : local.candidates) {
 		std::string_view v = trim(c);
 		if (istartsWith(v, "a="))

@@ -783,8 +783,6 @@ static void echo_check(const char *kind, chan_t *c, int text, int size) {
 		free(sent[a]); /* payload is the last of them */
 }
 
-static const char *KIND_STREAMS[][2] = {{"negotiated", "5"}};
-
 static int kind_enabled(const char *kinds, const char *k) {
 	const char *p = strstr(kinds, k);
 	return p != NULL;
@@ -796,6 +794,9 @@ int main(int argc, char **argv) {
 	const char *sizes_arg = "1,16384,204800";
 	const char *ice[8];
 	int nice = 0, relay = 0, loglevel = RTC_LOG_WARNING, do_close = 1;
+	/* The negotiated channel's stream; the second one uses the next id of the same parity.
+	 * Ids from 1024 up make our side add SCTP streams (RFC 6525) before using them. */
+	int neg_id = 5;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -808,9 +809,11 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--timeout") == 0 && v) g_timeout = atof(v), i++;
 		else if (strcmp(a, "--log") == 0 && v) loglevel = atoi(v), i++;
 		else if (strcmp(a, "--no-close") == 0) do_close = 0;
+		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
-			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close]\n",
+			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
+			                "[--negotiated-id N]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -828,7 +831,6 @@ int main(int argc, char **argv) {
 			break;
 		p++;
 	}
-	(void)KIND_STREAMS;
 
 	rtcInitLogger((rtcLogLevel)loglevel, on_log);
 	rtcConfiguration config;
@@ -860,11 +862,11 @@ int main(int argc, char **argv) {
 			continue;
 		int negotiated = strcmp(kind, "negotiated") == 0;
 		if (negotiated || offerer) {
-			if (create_local(kind, kind, 5) < 0)
+			if (create_local(kind, kind, neg_id) < 0)
 				result(kind, "create", 0, "rtcCreateDataChannelEx failed");
 		}
 		if (negotiated || !offerer)
-			control("create", kind, kind, negotiated ? 5 : -1);
+			control("create", kind, kind, negotiated ? neg_id : -1);
 	}
 	if (offerer) {
 		int r = rtcSetLocalDescription(g_pc, "offer");
@@ -909,7 +911,7 @@ int main(int argc, char **argv) {
 		                 ? (rel.unordered && rel.unreliable && rel.maxRetransmits == 0)
 		                 : (!rel.unordered && !rel.unreliable);
 		if (strcmp(kind, "negotiated") == 0)
-			rel_ok = rel_ok && stream == 5;
+			rel_ok = rel_ok && stream == neg_id;
 		result(kind, "open", rel_ok, "open on stream %d, unordered %d unreliable %d maxRetransmits %u",
 		       stream, rel.unordered, rel.unreliable, rel.maxRetransmits);
 		for (int text = 1; text >= 0; text--)
@@ -945,8 +947,8 @@ int main(int argc, char **argv) {
 			snprintf(label, sizeof(label), "%s-2", kind);
 			int negotiated = strcmp(kind, "negotiated") == 0;
 			if (negotiated)
-				create_local(label, kind, 7);
-			control("create", label, kind, negotiated ? 7 : -1);
+				create_local(label, kind, neg_id + 2);
+			control("create", label, kind, negotiated ? neg_id + 2 : -1);
 			if (!wait_until(pred_both_open, label, g_timeout) || g_state != RTC_CONNECTED) {
 				result(kind, "close-by-peer", 0, "second channel %s not open within %.0f s", label,
 				       g_timeout);
