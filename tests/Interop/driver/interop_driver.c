@@ -783,6 +783,52 @@ static void echo_check(const char *kind, chan_t *c, int text, int size) {
 		free(sent[a]); /* payload is the last of them */
 }
 
+/* Bulk: `total` bytes in 16 KiB binary messages on the reliable channel, at most 1 MiB buffered,
+ * every echo checked for order, size and content. Used with kernel-level loss (netns.sh
+ * WRN_LOSS_PCT): reliable delivery must survive packets the kernel drops. */
+static unsigned char bulk_byte(uint32_t seq, int i) { return (unsigned char)(seq * 131u + (uint32_t)i * 7u + (uint32_t)(i >> 8)); }
+
+static void bulk_check(const char *kind, chan_t *c, long total) {
+	const int chunk = 16384;
+	unsigned char *buf = malloc(chunk);
+	long sent = 0, got = 0;
+	uint32_t seq_sent = 0, seq_got = 0;
+	int send_failed = 0, corrupt = 0;
+	double st = now_s(), limit = g_timeout * 4;
+	while (got < total && !corrupt && now_s() - st < limit && g_state == RTC_CONNECTED) {
+		while (!send_failed && sent < total && rtcGetBufferedAmount(c->dc) < (1 << 20)) {
+			int n = total - sent < chunk ? (int)(total - sent) : chunk;
+			for (int i = 0; i < n; i++)
+				buf[i] = bulk_byte(seq_sent, i);
+			if (rtcSendMessage(c->dc, (const char *)buf, n) < 0) {
+				send_failed = 1;
+				break;
+			}
+			sent += n;
+			seq_sent++;
+		}
+		msg_t *m = pop_msg(c, 0.05);
+		if (!m)
+			continue;
+		long expect = total - (long)seq_got * chunk < chunk ? total - (long)seq_got * chunk : chunk;
+		if (m->is_text || m->size != expect)
+			corrupt = 1;
+		for (int i = 0; !corrupt && i < m->size; i++)
+			if ((unsigned char)m->data[i] != bulk_byte(seq_got, i))
+				corrupt = 1;
+		got += m->size;
+		seq_got++;
+		free(m->data);
+		free(m);
+	}
+	double el = now_s() - st;
+	result(kind, "bulk", got == total && !corrupt && !send_failed,
+	       "%ld of %ld B echoed in order and intact in %.1f s (%.2f MB/s each way)%s%s", got, total, el,
+	       el > 0 ? got / el / 1e6 : 0.0, corrupt ? "; a message arrived out of order or altered" : "",
+	       send_failed ? "; rtcSendMessage failed" : "");
+	free(buf);
+}
+
 static int kind_enabled(const char *kinds, const char *k) {
 	const char *p = strstr(kinds, k);
 	return p != NULL;
@@ -797,6 +843,7 @@ int main(int argc, char **argv) {
 	/* The negotiated channel's stream; the second one uses the next id of the same parity.
 	 * Ids from 1024 up make our side add SCTP streams (RFC 6525) before using them. */
 	int neg_id = 5;
+	long bulk = 0; /* --bulk BYTES: the reliable channel also carries that much, checked */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -810,10 +857,11 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--log") == 0 && v) loglevel = atoi(v), i++;
 		else if (strcmp(a, "--no-close") == 0) do_close = 0;
 		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
+		else if (strcmp(a, "--bulk") == 0 && v) bulk = atol(v), i++;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
 			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
-			                "[--negotiated-id N]\n",
+			                "[--negotiated-id N] [--bulk BYTES]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -917,6 +965,8 @@ int main(int argc, char **argv) {
 		for (int text = 1; text >= 0; text--)
 			for (int s = 0; s < nsizes; s++)
 				echo_check(kind, c, text, sizes[s]);
+		if (bulk > 0 && strcmp(kind, "reliable") == 0)
+			bulk_check(kind, c, bulk);
 	}
 
 	if (do_close) {
