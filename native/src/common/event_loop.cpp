@@ -20,12 +20,16 @@ std::vector<EventLoop *> &pool() {
 	return *loops;
 }
 std::once_flag gPoolOnce;
+std::atomic<long> gDefaultSpin{100};
 
-// WEBRTCNATIVE_SPIN_US overrides the busy-poll window (0 disables it).
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// WEBRTCNATIVE_SPIN_US overrides the busy-poll window (0 disables it). Read once the pool size
+// is known: the default depends on it.
 long spinMicros() {
 	static const long value = [] {
 		const char *env = std::getenv("WEBRTCNATIVE_SPIN_US");
-		return env ? std::max(0L, std::atol(env)) : 100L;
+		return env ? std::max(0L, std::atol(env)) : gDefaultSpin.load();
 	}();
 	return value;
 }
@@ -53,12 +57,16 @@ std::vector<EventLoop *> EventLoop::all() {
 		unsigned n = gPoolSize.load();
 		if (const char *env = std::getenv("WEBRTCNATIVE_LOOPS"); n == 0 && env)
 			n = unsigned(std::max(1, std::min(64, std::atoi(env))));
-		// Half the cores (1 to 4): the application's own threads (the one calling Poll() in the
-		// managed layer, a game loop) keep a core, which the loops' busy-poll window would
-		// otherwise contend for. On 2 cores that is one loop: measured, it halves managed
-		// round trips (+5 us over raw instead of +80 us) for ~25 % less loopback bulk throughput.
+		// Half the cores (1 to 4), busy-polling after work: the application's own threads (the
+		// one calling Poll() in the managed layer, a game loop) keep the other cores. With 2
+		// cores or fewer there is no spare core, so one loop per core and no busy-poll: a
+		// spinning loop would take the core the application polls on (measured on 2 vCPUs:
+		// managed round trip 180 us with 2 spinning loops, 76 us without spinning, while two
+		// loops carry ~45 % more than one: native/BENCHMARKS.md).
 		if (n == 0)
-			n = std::max(1u, std::min(4u, std::thread::hardware_concurrency() / 2));
+			n = cores() <= 2 ? cores() : std::min(4u, cores() / 2);
+		if (n >= cores())
+			gDefaultSpin = 0;
 		for (unsigned i = 0; i < n; ++i)
 			pool().push_back(new EventLoop(int(i)));
 		// Return only once every loop thread runs (and carries its name): rtcPreload() then

@@ -1,5 +1,6 @@
-// The library's event threads: a small fixed pool of GLib main contexts (half the cores, 1 to 4,
-// by default; rtcSetThreadPoolSize before first use or WEBRTCNATIVE_LOOPS change it). Each peer connection lives on one loop for
+// The library's event threads: a small fixed pool of GLib main contexts (by default half the
+// cores, 1 to 4, or one per core on 2 cores or fewer; rtcSetThreadPoolSize before first use or
+// WEBRTCNATIVE_LOOPS change it). Each peer connection lives on one loop for
 // its whole life: its ICE agent, DTLS and SCTP processing and every user callback of it and
 // its channels run there, in order, with no internal lock held. Loop 0 also drives usrsctp's
 // clock.
