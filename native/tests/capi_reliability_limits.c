@@ -184,21 +184,8 @@ static void channel_count_limit(void) {
 
 static char *strip_add_streams(const char *sdp, int from_side) {
 	(void)from_side;
-	const char *attr = "a=x-webrtcnative-add-streams:";
-	CHECK(strstr(sdp, attr) != NULL); /* this library announces it */
-	size_t cap = strlen(sdp) + 1, len = 0;
-	char *out = malloc(cap);
-	for (const char *line = sdp; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
-		if (strncmp(line, attr, strlen(attr)) != 0) {
-			memcpy(out + len, line, n);
-			len += n;
-		}
-		line += n;
-	}
-	out[len] = 0;
-	return out;
+	CHECK(strstr(sdp, "a=x-webrtcnative-add-streams:") != NULL); /* this library announces it */
+	return replace_lines(sdp, "a=x-webrtcnative-add-streams:", NULL);
 }
 
 static void foreign_peer_limit(void) {

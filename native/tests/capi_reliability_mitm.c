@@ -29,27 +29,6 @@ static char *alter_fingerprint(const char *sdp, int from_side) {
 	return out;
 }
 
-/* Replaces every line starting with `prefix` with `replacement` (NULL removes it). */
-static char *replace_lines(const char *sdp, const char *prefix, const char *replacement) {
-	size_t cap = strlen(sdp) + 512, len = 0;
-	char *out = malloc(cap);
-	const char *line = sdp;
-	while (*line) {
-		const char *end = strchr(line, '\n');
-		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
-		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			if (replacement)
-				len += (size_t)snprintf(out + len, cap - len, "%s\r\n", replacement);
-		} else {
-			memcpy(out + len, line, n);
-			len += n;
-		}
-		line += n;
-	}
-	out[len] = 0;
-	return out;
-}
-
 static int fresh_set_remote(const char *sdp) {
 	rtcConfiguration c = loopback_config();
 	int pc = rtcCreatePeerConnection(&c);

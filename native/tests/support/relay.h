@@ -364,6 +364,28 @@ static char *relay_rewrite_candidate(const char *cand, unsigned short port, char
 #ifdef HARNESS_H
 typedef char *(*relay_mangle_fn)(const char *sdp, int from_side);
 
+/* Replaces every line starting with `prefix` with `replacement` (NULL removes it). */
+static char *replace_lines(const char *sdp, const char *prefix, const char *replacement) {
+	size_t cap = strlen(sdp) + 512, len = 0;
+	char *out = malloc(cap);
+	const char *line = sdp;
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			if (replacement)
+				len += (size_t)snprintf(out + len, cap - len, "%s\r\n", replacement);
+		} else {
+			memcpy(out + len, line, n);
+			len += n;
+		}
+		line += n;
+	}
+	out[len] = 0;
+	return out;
+}
+
+
 typedef struct {
 	pair_t *pair;
 	relay_t *relay;
