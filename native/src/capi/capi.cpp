@@ -79,8 +79,8 @@ template <typename Cb> int setDcCallback(int id, Cb cb, std::atomic<Cb> DataChan
 }
 
 void deleteEntity(const std::shared_ptr<Entity> &e) {
-	bool onLoop = e->loop().isLoopThread();
-	e->markDeleted(onLoop);
+	// Returns without waiting when waiting could deadlock (see common/entity.hpp).
+	e->markDeleted();
 	if (e->kind() == Entity::Kind::PeerConnection) {
 		std::static_pointer_cast<PeerConnection>(e)->destroy();
 	} else {
