@@ -67,19 +67,31 @@ int DataChannel::send(const char *data, int size) {
 
 int DataChannel::close() {
 	State s = mState.load();
-	if (s == State::Closed || s == State::Closing)
-		return RTC_ERR_SUCCESS;
+	do {
+		if (s == State::Closed || s == State::Closing)
+			return RTC_ERR_SUCCESS;
+	} while (!mState.compare_exchange_weak(s, State::Closing));
+	// Closing is stored before mOpenSent is read, and beginOpen() stores mOpenSent before it
+	// reads the state: either the OPEN is not sent, or this close sees it and resets.
 	auto transport = std::atomic_load(&mTransport);
-	if (s == State::Connecting || !transport || !transport->isConnected() || stream() < 0) {
-		// Never opened: nothing to reset on the wire.
-		mState = State::Closing;
-		post([](DataChannel &dc) { dc.onClosed(); });
-		return RTC_ERR_SUCCESS;
+	bool known = s == State::Open || mOpenSent.load() || mNegotiated;
+	if (known && transport && transport->isConnected() && stream() >= 0) {
+		// Outgoing stream reset (RFC 8831 section 6.7), also while our OPEN awaits its ACK: the
+		// peer's channel is open already. The peer answers with its own reset, which closes us.
+		auto pc = mPc.lock();
+		bool reset = pc ? pc->resetChannelStream(uint16_t(stream()))
+		                : transport->resetStream(uint16_t(stream()));
+		if (reset)
+			return RTC_ERR_SUCCESS;
 	}
-	mState = State::Closing;
-	// Outgoing stream reset (RFC 8831 section 6.7); the peer answers with its own reset.
-	transport->resetStream(uint16_t(stream()));
+	// The peer never heard of this channel (or the association is gone): nothing to reset.
+	post([](DataChannel &dc) { dc.onClosed(); });
 	return RTC_ERR_SUCCESS;
+}
+
+bool DataChannel::beginOpen() {
+	mOpenSent.store(true);
+	return mState.load() == State::Connecting;
 }
 
 int DataChannel::maxMessageSize() const {

@@ -59,6 +59,9 @@ public:
 	void onClosed(); // stream reset by both sides, or the transport went away
 	void onError(const std::string &message);
 	bool sendDcep(const std::vector<char> &message);
+	// Before sending our DCEP OPEN: marks the stream as known to the peer (a later close must
+	// reset it) and returns false if the channel was closed meanwhile (then send nothing).
+	bool beginOpen();
 
 private:
 	struct Message {
@@ -76,6 +79,7 @@ private:
 	std::atomic<int> mStream;
 	std::atomic<State> mState{State::Connecting};
 	std::atomic<bool> mOpenDelivered{false};
+	std::atomic<bool> mOpenSent{false}; // our DCEP OPEN may have reached the peer
 	std::shared_ptr<SctpTransport> mTransport; // std::atomic_load/store: read on any thread
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
 	const uint32_t mLocalMaxMessageSize; // ours, from the peer connection's configuration

@@ -1,6 +1,5 @@
 #include "pc/peer_connection.hpp"
 #include "channel/data_channel.hpp"
-#include "channel/dcep.hpp"
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "common/registry.hpp"
@@ -13,7 +12,6 @@ namespace rtcimpl {
 
 namespace {
 constexpr uint16_t kSctpPort = 5000;
-constexpr int kMaxStreamId = 65534; // 65535 is reserved (RFC 8831 section 6.5)
 // Liveness, in the spirit of RFC 7675: any datagram from the peer counts (SCTP sends heartbeats
 // every second when idle). Silence for kSilenceMs means disconnected; kDisconnectedGraceMs more
 // of it means failed.
@@ -31,43 +29,6 @@ const char *stateName(rtcState s) {
 	return int(s) >= 0 && int(s) < 6 ? names[int(s)] : "?";
 }
 
-rtcReliability reliabilityFromDcep(const dcep::OpenMessage &m) {
-	rtcReliability r{};
-	r.unordered = (m.channelType & 0x80) != 0;
-	switch (m.channelType & 0x7f) {
-	case 0x01:
-		r.unreliable = true;
-		r.maxRetransmits = m.reliabilityParameter;
-		break;
-	case 0x02:
-		r.unreliable = true;
-		r.maxPacketLifeTime = m.reliabilityParameter;
-		break;
-	default: break;
-	}
-	return r;
-}
-
-dcep::OpenMessage openFor(const DataChannel &dc) {
-	dcep::OpenMessage m;
-	rtcReliability r = dc.reliability();
-	uint8_t type = dcep::Reliable;
-	if (r.unreliable) {
-		if (r.maxPacketLifeTime > 0) {
-			type = dcep::PartialReliableTimed;
-			m.reliabilityParameter = r.maxPacketLifeTime;
-		} else {
-			type = dcep::PartialReliableRexmit;
-			m.reliabilityParameter = r.maxRetransmits;
-		}
-	}
-	if (r.unordered)
-		type |= 0x80;
-	m.channelType = type;
-	m.label = dc.label();
-	m.protocol = dc.protocol();
-	return m;
-}
 } // namespace
 
 PeerConnection::PeerConnection(PeerConfig config)
@@ -337,6 +298,7 @@ void PeerConnection::setupTransports() {
 		onSctpMessage(stream, ppid, data, size);
 	};
 	sc.incomingReset = [this](uint16_t stream) { onIncomingReset(stream); };
+	sc.outgoingReset = [this](uint16_t stream) { onOutgoingReset(stream); };
 	sc.streamsRefused = [this](uint16_t first) { onStreamsRefused(first); };
 	sc.bufferedAmount = [this](uint16_t stream, size_t before, size_t after) {
 		if (auto dc = channelOnStream(stream))
@@ -350,42 +312,9 @@ void PeerConnection::setupTransports() {
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
 	mTransportsStarted = true;
 
-	for (auto &dc : mUnassigned) {
-		int stream = allocateStream();
-		if (stream < 0) {
-			LOG_ERROR("no free SCTP stream for data channel \"" + dc->label() + "\"");
-			auto lost = dc;
-			loop().post([lost] {
-				lost->onError("no free SCTP stream");
-				lost->onClosed();
-			});
-			continue;
-		}
-		dc->setStream(stream);
-		mChannels[uint16_t(stream)] = dc;
-	}
-	mUnassigned.clear();
+	assignStreams();
 	for (auto &[stream, dc] : mChannels)
 		dc->attach(mSctp, mRemoteMaxMessageSize);
-}
-
-int PeerConnection::allocateStream() {
-	// Lowest free id of our parity. Every id of our parity below mFreeHint is taken, so a run of
-	// creations costs O(1) each instead of a scan over thousands of channels.
-	int limit = maxDataChannelStream();
-	int first = mIsClient ? 0 : 1;
-	for (int s = std::max(mFreeHint, first); s <= limit; s += 2)
-		if (!mChannels.count(uint16_t(s))) {
-			mFreeHint = s + 2;
-			return s;
-		}
-	return -1;
-}
-
-void PeerConnection::streamFreed(int stream) {
-	// mMutex held
-	if (stream >= 0 && stream % 2 == (mIsClient ? 0 : 1))
-		mFreeHint = std::min(mFreeHint, stream);
 }
 
 int PeerConnection::addRemoteCandidate(const char *candidate, const char *mid) {
@@ -489,105 +418,6 @@ int PeerConnection::maxDataChannelStream() const {
 int PeerConnection::remoteMaxMessageSize() const {
 	uint32_t v = mRemoteMaxMessageSize.load();
 	return v == 0 ? int(mConfig.maxMessageSize) : int(v);
-}
-
-int PeerConnection::createDataChannel(const char *label, const rtcDataChannelInit *init) {
-	if (!label) {
-		LOG_WARNING("createDataChannel: NULL label");
-		return RTC_ERR_INVALID;
-	}
-	rtcDataChannelInit opts{};
-	if (init)
-		opts = *init;
-	std::string protocol = opts.protocol ? opts.protocol : "";
-	if (std::string(label).size() > 65535 || protocol.size() > 65535) {
-		LOG_WARNING("createDataChannel: label or protocol longer than 65535 bytes");
-		return RTC_ERR_INVALID;
-	}
-	if (opts.negotiated && !opts.manualStream) {
-		LOG_WARNING("createDataChannel: a negotiated channel needs an explicit stream id");
-		return RTC_ERR_INVALID;
-	}
-	if (opts.manualStream && opts.stream > kMaxStreamId) {
-		LOG_WARNING("createDataChannel: stream id " + std::to_string(opts.stream) + " out of range");
-		return RTC_ERR_INVALID;
-	}
-	std::shared_ptr<DataChannel> dc;
-	bool openNow = false, sendOpenNow = false, autoOffer = false;
-	{
-		std::lock_guard lock(mMutex);
-		if (mClosed) {
-			LOG_WARNING("createDataChannel: peer connection is closed");
-			return RTC_ERR_FAILURE;
-		}
-		int stream = -1;
-		if (opts.manualStream) {
-			stream = opts.stream;
-			if (mChannels.count(uint16_t(stream))) {
-				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) + " already in use");
-				return RTC_ERR_INVALID;
-			}
-			if (stream > maxDataChannelStream()) {
-				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) +
-				            " above the negotiated maximum " + std::to_string(maxDataChannelStream()));
-				return RTC_ERR_INVALID;
-			}
-		} else if (mRoleKnown) {
-			stream = allocateStream();
-			if (stream < 0) {
-				LOG_WARNING("createDataChannel: every SCTP stream is in use");
-				return RTC_ERR_FAILURE;
-			}
-		}
-		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), label, protocol,
-		                                   opts.reliability, opts.negotiated, stream, mConfig.maxMessageSize);
-		dc->setUserPointer(userPointer()); // inherited, as upstream does
-		Registry::instance().add(dc);
-		if (stream >= 0)
-			mChannels[uint16_t(stream)] = dc;
-		else
-			mUnassigned.push_back(dc);
-		if (mSctp)
-			dc->attach(mSctp, mRemoteMaxMessageSize);
-		if (mSctp && mSctp->isConnected()) {
-			openNow = opts.negotiated;
-			sendOpenNow = !opts.negotiated;
-		}
-		autoOffer = !mConfig.disableAutoNegotiation && !mLocalType &&
-		            mSignaling == RTC_SIGNALING_STABLE;
-	}
-	if (sendOpenNow)
-		dc->sendDcep(dcep::encodeOpen(openFor(*dc)));
-	if (openNow) {
-		auto keep = dc;
-		loop().post([keep] { keep->onOpen(); });
-	}
-	if (autoOffer)
-		setLocalDescription("offer");
-	return dc->id();
-}
-
-void PeerConnection::removeDataChannel(const std::shared_ptr<DataChannel> &dc) {
-	std::lock_guard lock(mMutex);
-	int stream = dc->stream();
-	if (stream >= 0) {
-		auto it = mChannels.find(uint16_t(stream));
-		if (it != mChannels.end() && it->second == dc) {
-			mChannels.erase(it);
-			streamFreed(stream);
-		}
-	}
-	for (auto it = mUnassigned.begin(); it != mUnassigned.end(); ++it)
-		if (*it == dc) {
-			mUnassigned.erase(it);
-			break;
-		}
-}
-
-std::shared_ptr<DataChannel> PeerConnection::channelOnStream(uint16_t stream) const {
-	std::lock_guard lock(mMutex);
-	auto it = mChannels.find(stream);
-	return it != mChannels.end() ? it->second : nullptr;
 }
 
 void PeerConnection::onIceCandidate(const std::string &candidate) {
@@ -715,34 +545,6 @@ void PeerConnection::startLivenessTimer() {
 	});
 }
 
-void PeerConnection::openChannels() {
-	// Ids were accepted before the association said how many streams it can have.
-	if (auto sctp = mSctpPtr.load()) {
-		int max = sctp->maxStream();
-		bool beyond;
-		{
-			std::lock_guard lock(mMutex);
-			beyond = !mChannels.empty() && int(mChannels.rbegin()->first) > max;
-		}
-		if (beyond)
-			onStreamsRefused(uint16_t(max + 1));
-	}
-	std::vector<std::shared_ptr<DataChannel>> channels;
-	{
-		std::lock_guard lock(mMutex);
-		for (auto &[stream, dc] : mChannels)
-			channels.push_back(dc);
-	}
-	for (auto &dc : channels) {
-		if (dc->state() != DataChannel::State::Connecting)
-			continue;
-		if (dc->negotiated())
-			dc->onOpen();
-		else
-			dc->sendDcep(dcep::encodeOpen(openFor(*dc)));
-	}
-}
-
 void PeerConnection::onSctpClosed() {
 	if (mClosed)
 		return;
@@ -753,110 +555,6 @@ void PeerConnection::onSctpClosed() {
 		changeState(RTC_CLOSED);
 	else
 		changeState(RTC_FAILED);
-}
-
-void PeerConnection::onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size) {
-	if (ppid == uint32_t(Ppid::Dcep)) {
-		onDcepMessage(stream, data, size);
-		return;
-	}
-	if (auto dc = channelOnStream(stream))
-		dc->onMessage(ppid, data, size);
-	else
-		LOG_DEBUG("message on stream " + std::to_string(stream) + " without a channel; dropped");
-}
-
-void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t size) {
-	std::string_view view(data, size);
-	auto type = dcep::messageType(view);
-	if (!type)
-		return;
-	if (*type == dcep::Ack) {
-		if (auto dc = channelOnStream(stream))
-			dc->onOpen();
-		return;
-	}
-	if (*type != dcep::Open) {
-		LOG_DEBUG("unknown DCEP message type " + std::to_string(*type));
-		return;
-	}
-	std::string error;
-	auto open = dcep::parseOpen(view, &error);
-	if (!open) {
-		LOG_WARNING("DCEP: " + error);
-		return;
-	}
-	std::shared_ptr<DataChannel> dc;
-	{
-		std::lock_guard lock(mMutex);
-		if (mClosed)
-			return;
-		// RFC 8832: the peer must use streams of its own parity.
-		if (mChannels.count(stream) || (stream % 2 == (mIsClient ? 0 : 1))) {
-			LOG_WARNING("DCEP OPEN on stream " + std::to_string(stream) + " rejected (in use or wrong parity)");
-			return;
-		}
-		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
-		                                   open->protocol, reliabilityFromDcep(*open), false, stream,
-		                                   mConfig.maxMessageSize);
-		dc->setUserPointer(userPointer());
-		Registry::instance().add(dc);
-		mChannels[stream] = dc;
-		dc->attach(mSctp, mRemoteMaxMessageSize);
-	}
-	dc->sendDcep(dcep::encodeAck());
-	if (auto cb = dataChannelCallback.load())
-		invoke([&] { cb(id(), dc->id(), userPointer()); });
-	dc->onOpen();
-}
-
-void PeerConnection::onIncomingReset(uint16_t stream) {
-	auto dc = channelOnStream(stream);
-	if (!dc)
-		return;
-	// Answer the peer's reset with ours so the stream can be reused (RFC 8831 section 6.7).
-	if (dc->state() == DataChannel::State::Open || dc->state() == DataChannel::State::Connecting)
-		if (auto sctp = mSctpPtr.load())
-			sctp->resetStream(stream);
-	{
-		std::lock_guard lock(mMutex);
-		auto it = mChannels.find(stream);
-		if (it != mChannels.end() && it->second == dc) {
-			mChannels.erase(it);
-			streamFreed(stream);
-		}
-	}
-	dc->onClosed();
-}
-
-void PeerConnection::closeAllChannels() {
-	std::vector<std::shared_ptr<DataChannel>> channels;
-	{
-		std::lock_guard lock(mMutex);
-		for (auto &[stream, dc] : mChannels)
-			channels.push_back(dc);
-		channels.insert(channels.end(), mUnassigned.begin(), mUnassigned.end());
-		mChannels.clear();
-		mUnassigned.clear();
-		mFreeHint = 0;
-	}
-	for (auto &dc : channels)
-		dc->onClosed();
-}
-
-void PeerConnection::onStreamsRefused(uint16_t first) {
-	std::vector<std::shared_ptr<DataChannel>> lost;
-	{
-		std::lock_guard lock(mMutex);
-		for (auto it = mChannels.lower_bound(first); it != mChannels.end();) {
-			lost.push_back(it->second);
-			it = mChannels.erase(it);
-		}
-	}
-	for (auto &dc : lost) {
-		dc->onError("the remote peer allows no SCTP stream above " + std::to_string(int(first) - 1));
-		dc->onClosed();
-	}
 }
 
 void PeerConnection::closeTransports() {

@@ -66,10 +66,14 @@ public:
 	// Returns the new channel id or an RTC_ERR_* code.
 	int createDataChannel(const char *label, const rtcDataChannelInit *init);
 	void removeDataChannel(const std::shared_ptr<DataChannel> &dc); // on rtcDelete of a channel
+	// Resets our outgoing side of a channel's stream (RFC 8831 section 6.7); the id stays taken
+	// until both directions are reset. Returns false when nothing went on the wire.
+	bool resetChannelStream(uint16_t stream);
 	void close();   // user close: channels, transports, then RTC_CLOSED
 	void destroy(); // after rtcDeletePeerConnection: close without callbacks, free transports
 
 private:
+	static constexpr int kMaxStreamId = 65534; // 65535 is reserved (RFC 8831 section 6.5)
 	std::shared_ptr<PeerConnection> self();
 	std::shared_ptr<IceTransport> ice() const {
 		std::lock_guard lock(mMutex);
@@ -77,7 +81,6 @@ private:
 	}
 	void changeState(rtcState state);
 	void changeSignaling(rtcSignalingState state);
-	void applyLocal(sdp::Type type); // mMutex held by caller? no: takes it
 	sdp::LocalParams localParams(sdp::Type type) const; // mMutex held
 	std::string generate(sdp::Type type) const;         // mMutex held
 	void setupTransports();                             // mMutex held; role known
@@ -94,12 +97,18 @@ private:
 	void onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size);
 	void onDcepMessage(uint16_t stream, const char *data, size_t size);
 	void onIncomingReset(uint16_t stream);
+	void onOutgoingReset(uint16_t stream);
+	void rejectOpen(uint16_t stream, const std::string &why);
+	void assignStreams(); // mMutex held: ids for channels created before the DTLS role was known
+	bool requestReset(uint16_t stream); // mMutex held
+	void finishReset(uint16_t stream);  // mMutex held: both directions are reset
 	void onStreamsRefused(uint16_t first);
 	void openChannels();
 	void armFailureTimer();    // loop thread
 	void startLivenessTimer(); // loop thread
 	int allocateStream(); // mMutex held
 	void streamFreed(int stream); // mMutex held
+	bool streamTaken(uint16_t stream) const; // mMutex held: a channel, or a reset in progress
 	std::shared_ptr<DataChannel> channelOnStream(uint16_t stream) const;
 	void closeTransports();
 	void closeAllChannels();
@@ -125,6 +134,12 @@ private:
 	bool mRoleKnown = false;
 	bool mTransportsStarted = false;
 	std::map<uint16_t, std::shared_ptr<DataChannel>> mChannels; // by stream
+	// Streams being reset (RFC 8831 section 6.7). An id is reused only once both directions
+	// are reset: reused earlier, the peer's answering reset would close the new channel.
+	struct StreamReset {
+		bool outgoingRequested = false, outgoingDone = false, incomingDone = false;
+	};
+	std::map<uint16_t, StreamReset> mResetting;
 	int mFreeHint = 0; // every stream id of our parity below it is in use (mMutex)
 	std::vector<std::shared_ptr<DataChannel>> mUnassigned;      // waiting for the DTLS role
 

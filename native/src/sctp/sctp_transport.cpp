@@ -83,9 +83,17 @@ int SctpTransport::streamCap() {
 	return cap;
 }
 
+namespace {
+std::mutex gInitMutex;
+bool gInitialized = false; // gInitMutex
+} // namespace
+
 void SctpTransport::init() {
-	static std::once_flag once;
-	std::call_once(once, [] {
+	std::lock_guard lock(gInitMutex);
+	if (gInitialized)
+		return;
+	gInitialized = true;
+	{
 		// No threads: Debian's usrsctp would otherwise open raw SCTP sockets on every interface.
 		usrsctp_init_nothreads(0, connOutput, nullptr);
 		// DTLS already authenticates every packet, so incoming checksums need no check; the
@@ -100,7 +108,38 @@ void SctpTransport::init() {
 		usrsctp_sysctl_set_sctp_blackhole(2);
 		usrsctp_sysctl_set_sctp_enable_sack_immediately(1);
 		sctp::applyGlobal();
-	});
+	}
+}
+
+bool SctpTransport::stopClock() {
+	guint timer;
+	{
+		std::lock_guard lock(gTimerMutex);
+		if (gTransportCount > 0)
+			return false;
+		timer = gTimer;
+		gTimer = 0;
+	}
+	if (timer)
+		EventLoop::instance().runSync([timer] { EventLoop::instance().cancel(timer); });
+	return true;
+}
+
+bool SctpTransport::finish() {
+	std::lock_guard lock(gInitMutex);
+	if (!gInitialized)
+		return true;
+	// Closed associations are freed by usrsctp's timers: tick them here (no loop runs any
+	// more) until usrsctp agrees to stop, for at most ~2 s.
+	for (int i = 0; i < 200; ++i) {
+		if (usrsctp_finish() == 0) {
+			gInitialized = false;
+			return true;
+		}
+		usrsctp_handle_timers(10);
+		g_usleep(10000);
+	}
+	return false;
 }
 
 SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize,
@@ -338,17 +377,18 @@ void SctpTransport::flush() {
 			mCallbacks.bufferedAmount(c.stream, c.before, c.after);
 }
 
-void SctpTransport::resetStream(uint16_t stream) {
+bool SctpTransport::resetStream(uint16_t stream) {
 	std::lock_guard lock(mSendMutex);
 	if (mClosed || !mSocket || !mConnected)
-		return;
+		return false;
 	// Queued messages go first: the reset must not overtake them.
 	auto it = mBuffered.find(stream);
 	if (it != mBuffered.end() && it->second > 0) {
 		mResetAfterFlush.push_back(stream);
-		return;
+		return true;
 	}
 	doReset(stream);
+	return true;
 }
 
 void SctpTransport::doReset(uint16_t stream) {
@@ -593,11 +633,16 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	}
 	case SCTP_STREAM_RESET_EVENT: {
 		const auto &sr = n->sn_strreset_event;
-		if (sr.strreset_flags & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED))
+		bool failed = sr.strreset_flags & (SCTP_STREAM_RESET_DENIED | SCTP_STREAM_RESET_FAILED);
+		if (failed && !(sr.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN))
 			break;
 		size_t count = (sr.strreset_length - sizeof(sr)) / sizeof(uint16_t);
 		for (size_t i = 0; i < count; ++i) {
 			uint16_t stream = sr.strreset_stream_list[i];
+			// A refused outgoing reset will not be retried: report it as over so that the
+			// stream id is not held forever (the peer keeps its side open; logged).
+			if (failed)
+				LOG_WARNING("SCTP peer refused to reset stream " + std::to_string(stream));
 			if ((sr.strreset_flags & SCTP_STREAM_RESET_INCOMING_SSN) && mCallbacks.incomingReset)
 				mCallbacks.incomingReset(stream);
 			if ((sr.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN) && mCallbacks.outgoingReset)

@@ -67,7 +67,9 @@ public:
 	bool send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
 	          const SctpReliability &reliability);
 	size_t bufferedAmount(uint16_t stream) const;
-	void resetStream(uint16_t stream);
+	// Resets our outgoing side of a stream, after its queued messages. False when the
+	// association is not up (nothing to reset on the wire, and no notification will follow).
+	bool resetStream(uint16_t stream);
 	void close();
 	bool isConnected() const { return mConnected.load(); }
 	// The highest stream id this association can ever use. With a peer that takes add-streams
@@ -78,7 +80,11 @@ public:
 	// The configured stream cap (WEBRTCNATIVE_SCTP_MAX_STREAMS, default 65535).
 	static int streamCap();
 
-	static void init(); // global usrsctp setup, once
+	static void init(); // global usrsctp setup, once (again after finish())
+	// rtcCleanup, once every transport is gone: stops usrsctp's clock on loop 0 (false while
+	// any transport lives), then, with the loops stopped, usrsctp_finish (false if it refused).
+	static bool stopClock();
+	static bool finish();
 
 private:
 	struct Pending {
@@ -130,7 +136,6 @@ private:
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
-	std::unordered_map<uint16_t, uint32_t> mPartialPpid;
 };
 
 } // namespace rtcimpl
