@@ -47,14 +47,9 @@ int main(void) {
 	harness_init();
 	pair_t p;
 	pair_init(&p, NULL, NULL);
-	int x = rtcCreateDataChannel(p.a.pc, "x");
-	CHECK(x > 0);
-	channel_t *cx = channel_new(x);
-	CHECK(pair_wait_connected(&p, 15));
-	CHECK(channel_wait_open(cx, 10));
-	channel_t *rx = peer_wait_incoming(&p.b, 0, 10);
-	CHECK(rx != NULL);
-	CHECK(channel_wait_open(rx, 10));
+	channel_t *rx;
+	channel_t *cx = pair_open_channel(&p, "x", 0, &rx);
+	int x = cx->id;
 	int sx = rtcGetDataChannelStream(x);
 	CHECK(sx >= 0);
 

@@ -69,14 +69,9 @@ int main(void) {
 	harness_init();
 	pair_t p;
 	pair_init(&p, NULL, NULL);
-	int x = rtcCreateDataChannel(p.a.pc, "x"); /* starts the negotiation */
-	CHECK(x > 0);
-	channel_t *cx = channel_new(x);
-	CHECK(pair_wait_connected(&p, 15));
-	CHECK(channel_wait_open(cx, 10));
-	channel_t *cy = peer_wait_incoming(&p.b, 0, 10);
-	CHECK(cy != NULL);
-	CHECK(channel_wait_open(cy, 10));
+	channel_t *cy;
+	channel_t *cx = pair_open_channel(&p, "x", 0, &cy);
+	int x = cx->id;
 
 	g_x.self = x;
 	g_x.other = cy->id;

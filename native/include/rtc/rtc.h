@@ -308,7 +308,9 @@ RTC_C_EXPORT int rtcGetDataChannelReliability(int dc, rtcReliability *reliabilit
 
 /** Loads and initializes the library ahead of first use. */
 RTC_C_EXPORT void rtcPreload(void);
-/** Frees global resources; call after deleting everything. */
+/** Deletes every remaining object, joins every library thread and shuts usrsctp down, so that
+ * the library can be unloaded; a later call (e.g. rtcCreatePeerConnection) starts it again.
+ * Must not run concurrently with any other call. */
 RTC_C_EXPORT void rtcCleanup(void);
 
 /** SCTP tuning; every field <= 0 keeps the default. */

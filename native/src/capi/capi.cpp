@@ -2,6 +2,7 @@
 #include "channel/data_channel.hpp"
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
+#include "common/loop_owned.hpp"
 #include "common/registry.hpp"
 #include "pc/peer_connection.hpp"
 #include "sctp/sctp_settings.hpp"
@@ -145,7 +146,8 @@ RTC_C_EXPORT int rtcCreatePeerConnection(const rtcConfiguration *config) {
 			c.maxMessageSize = uint32_t(config->maxMessageSize);
 		// Not make_shared: channels keep weak references, and a channel the user never deletes
 		// must not pin the whole peer connection's memory.
-		std::shared_ptr<PeerConnection> pc(new PeerConnection(std::move(c)));
+		auto *raw = new PeerConnection(std::move(c));
+		auto pc = ownedByLoop(raw->loop(), raw); // destroyed on its loop, like its transports
 		return Registry::instance().add(pc);
 	});
 }
@@ -449,7 +451,9 @@ RTC_C_EXPORT void rtcPreload(void) {
 }
 
 RTC_C_EXPORT void rtcCleanup(void) {
-	// Delete whatever the user left; the loop thread and usrsctp stay for the process.
+	// Deletes whatever the user left, then stops every library thread and usrsctp, so that the
+	// library can be unloaded; the next call that needs them starts them again. Must not
+	// overlap any other call into the library.
 	for (auto &e : Registry::instance().all()) {
 		Registry::instance().remove(e->id());
 		try {
@@ -457,8 +461,25 @@ RTC_C_EXPORT void rtcCleanup(void) {
 		} catch (...) {
 		}
 	}
-	for (auto *loop : EventLoop::all())
-		loop->runSync([] {});
+	// Closing runs on each loop and posts more work there (transport teardown, destruction of
+	// loop-owned objects): drain until every such object is gone, for at most ~2 s.
+	bool idle = !EventLoop::running(); // never started (or cleaned up already): nothing to drain
+	for (int round = 0; round < 200 && !idle; ++round) {
+		for (auto *loop : EventLoop::all())
+			loop->runSync([] {});
+		idle = loop_owned::count().load() == 0 && SctpTransport::stopClock();
+		if (!idle)
+			g_usleep(10000);
+	}
+	if (!idle) {
+		LOG_ERROR("rtcCleanup: transports still alive after 2 s; library threads left running");
+		return;
+	}
+	EventLoop::shutdownAll();
+	if (loop_owned::count().load() != 0)
+		LOG_WARNING("rtcCleanup: objects were created during cleanup");
+	if (!SctpTransport::finish())
+		LOG_WARNING("rtcCleanup: usrsctp_finish refused (associations left); usrsctp stays initialized");
 }
 
 RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings) {

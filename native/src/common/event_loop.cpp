@@ -8,6 +8,25 @@
 #include <thread>
 #include <mutex>
 
+// GLib hands posted work to the loop thread through its own futex-based locks, which
+// ThreadSanitizer cannot see: tell it that posting happens before running.
+#if defined(__SANITIZE_THREAD__)
+#define WRN_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WRN_TSAN 1
+#endif
+#endif
+#ifdef WRN_TSAN
+extern "C" void __tsan_acquire(void *addr);
+extern "C" void __tsan_release(void *addr);
+#define HANDOFF_RELEASE(p) __tsan_release(p)
+#define HANDOFF_ACQUIRE(p) __tsan_acquire(p)
+#else
+#define HANDOFF_RELEASE(p) ((void)0)
+#define HANDOFF_ACQUIRE(p) ((void)0)
+#endif
+
 namespace rtcimpl {
 
 namespace {
@@ -19,7 +38,12 @@ std::vector<EventLoop *> &pool() {
 	static auto *loops = new std::vector<EventLoop *>();
 	return *loops;
 }
-std::once_flag gPoolOnce;
+// Guards starting and stopping the pool. Started loops are read without it through gStarted.
+std::mutex &poolMutex() {
+	static auto *m = new std::mutex();
+	return *m;
+}
+std::atomic<bool> gStarted{false};
 std::atomic<long> gDefaultSpin{100};
 
 unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
@@ -35,25 +59,37 @@ long spinMicros() {
 }
 
 gboolean runPosted(gpointer data) {
+	HANDOFF_ACQUIRE(data);
 	auto fn = static_cast<std::function<void()> *>(data);
 	(*fn)();
 	return G_SOURCE_REMOVE;
 }
 
-void deletePosted(gpointer data) { delete static_cast<std::function<void()> *>(data); }
+void deletePosted(gpointer data) {
+	HANDOFF_ACQUIRE(data);
+	delete static_cast<std::function<void()> *>(data);
+}
 
 gboolean runTimer(gpointer data) {
+	HANDOFF_ACQUIRE(data);
 	auto fn = static_cast<EventLoop::TimerFn *>(data);
 	return (*fn)() ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-void deleteTimer(gpointer data) { delete static_cast<EventLoop::TimerFn *>(data); }
+void deleteTimer(gpointer data) {
+	HANDOFF_ACQUIRE(data);
+	delete static_cast<EventLoop::TimerFn *>(data);
+}
 } // namespace
 
-// Loops live for the process: native threads may outlive main().
+// Loops live until rtcCleanup (or the process): native threads may outlive main().
 std::vector<EventLoop *> EventLoop::all() {
-	// Read-only after the first call, so callers may copy it without a lock.
-	std::call_once(gPoolOnce, [] {
+	if (gStarted.load(std::memory_order_acquire))
+		return pool(); // unchanged until shutdownAll, which no other call may overlap
+	std::lock_guard lock(poolMutex());
+	if (gStarted.load(std::memory_order_relaxed))
+		return pool();
+	{
 		unsigned n = gPoolSize.load();
 		if (const char *env = std::getenv("WEBRTCNATIVE_LOOPS"); n == 0 && env)
 			n = unsigned(std::max(1, std::min(64, std::atoi(env))));
@@ -73,8 +109,22 @@ std::vector<EventLoop *> EventLoop::all() {
 		// means "threads started", and a caller counting threads sees a settled picture.
 		for (EventLoop *loop : pool())
 			loop->runSync([] {});
-	});
+	}
+	gStarted.store(true, std::memory_order_release);
 	return pool();
+}
+
+bool EventLoop::running() { return gStarted.load(std::memory_order_acquire); }
+
+void EventLoop::shutdownAll() {
+	std::lock_guard lock(poolMutex());
+	if (!gStarted.load())
+		return;
+	for (EventLoop *loop : pool())
+		delete loop;
+	pool().clear();
+	gNext = 0;
+	gStarted.store(false, std::memory_order_release);
 }
 
 EventLoop &EventLoop::instance() { return *all()[0]; }
@@ -95,6 +145,14 @@ EventLoop::EventLoop(int index) : mIndex(index) {
 	}, this);
 }
 
+EventLoop::~EventLoop() {
+	mQuit = true;
+	g_main_context_wakeup(mContext);
+	g_thread_join(mThread); // also drops the thread's reference
+	// Sources still attached (work that was never going to run) are destroyed with it.
+	g_main_context_unref(mContext);
+}
+
 void EventLoop::run() {
 	tCurrent = this;
 	g_main_context_push_thread_default(mContext);
@@ -102,12 +160,12 @@ void EventLoop::run() {
 	// within tens of microseconds, and waking a sleeping thread costs about as much again
 	// (much more on idle virtual CPUs). An idle loop sleeps in poll() and costs nothing.
 	const auto spinWindow = std::chrono::microseconds(spinMicros());
-	for (;;) {
+	while (!mQuit.load(std::memory_order_acquire)) {
 		g_main_context_iteration(mContext, TRUE);
 		if (spinWindow.count() == 0)
 			continue;
 		auto until = std::chrono::steady_clock::now() + spinWindow;
-		while (std::chrono::steady_clock::now() < until)
+		while (std::chrono::steady_clock::now() < until && !mQuit.load(std::memory_order_relaxed))
 			if (g_main_context_iteration(mContext, FALSE))
 				until = std::chrono::steady_clock::now() + spinWindow;
 	}
@@ -121,7 +179,9 @@ bool EventLoop::onAnyLoop() { return tCurrent != nullptr; }
 void EventLoop::post(std::function<void()> fn) {
 	GSource *source = g_idle_source_new();
 	g_source_set_priority(source, G_PRIORITY_DEFAULT);
-	g_source_set_callback(source, runPosted, new std::function<void()>(std::move(fn)), deletePosted);
+	auto *work = new std::function<void()>(std::move(fn));
+	HANDOFF_RELEASE(work);
+	g_source_set_callback(source, runPosted, work, deletePosted);
 	g_source_attach(source, mContext);
 	g_source_unref(source);
 }
@@ -146,7 +206,9 @@ void EventLoop::runSync(const std::function<void()> &fn) {
 
 guint EventLoop::addTimer(std::chrono::milliseconds delay, TimerFn fn) {
 	GSource *source = g_timeout_source_new(guint(delay.count()));
-	g_source_set_callback(source, runTimer, new TimerFn(std::move(fn)), deleteTimer);
+	auto *work = new TimerFn(std::move(fn));
+	HANDOFF_RELEASE(work);
+	g_source_set_callback(source, runTimer, work, deleteTimer);
 	guint handle = g_source_attach(source, mContext);
 	g_source_unref(source);
 	return handle;

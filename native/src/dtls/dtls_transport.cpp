@@ -114,7 +114,6 @@ DtlsTransport::DtlsTransport(EventLoop &loop, std::shared_ptr<Certificate> certi
 
 DtlsTransport::~DtlsTransport() {
 	close();
-	*mAlive = false;
 	mLoop.cancel(mTimer);
 	std::lock_guard lock(mMutex);
 	SSL_free(mSsl);
@@ -153,9 +152,8 @@ void DtlsTransport::continueHandshake() {
 	mLoop.cancel(mTimer);
 	mTimer = 0;
 	// Report outside the lock: fail() runs on the loop after this call unwinds.
-	auto alive = mAlive;
-	mLoop.post([this, alive, reason] {
-		if (*alive)
+	mLoop.post([this, weak = weak_from_this(), reason] {
+		if (auto keep = weak.lock())
 			fail(reason);
 	});
 }
@@ -166,9 +164,9 @@ void DtlsTransport::armTimer() {
 		return;
 	auto ms = std::chrono::milliseconds(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
 	mLoop.cancel(mTimer);
-	auto alive = mAlive;
-	mTimer = mLoop.addTimer(ms, [this, alive] {
-		if (!*alive)
+	mTimer = mLoop.addTimer(ms, [this, weak = weak_from_this()] {
+		auto keep = weak.lock();
+		if (!keep)
 			return false;
 		std::lock_guard lock(mMutex);
 		mTimer = 0;
@@ -176,8 +174,8 @@ void DtlsTransport::armTimer() {
 			return false;
 		if (DTLSv1_handle_timeout(mSsl) < 0) {
 			mClosed = true;
-			mLoop.post([this, alive] {
-				if (*alive)
+			mLoop.post([this, weak] {
+				if (auto keep = weak.lock())
 					fail("DTLS handshake timed out");
 			});
 			return false;

@@ -18,7 +18,9 @@
 
 namespace rtcimpl {
 
-class DtlsTransport {
+// Owned through ownedByLoop (common/loop_owned.hpp): destroyed on its loop; posted work and
+// timers hold a weak reference.
+class DtlsTransport : public std::enable_shared_from_this<DtlsTransport> {
 public:
 	using LowerSend = std::function<bool(const char *data, size_t size)>;
 	struct Callbacks {
@@ -71,7 +73,6 @@ private:
 	std::string mVerifyError;
 	std::string mSeenFingerprint;
 	guint mTimer = 0;
-	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true); // timers check it
 
 	std::vector<char> mRecvBuffer;          // decrypted records of one datagram
 	std::vector<std::pair<size_t, size_t>> mRecords;

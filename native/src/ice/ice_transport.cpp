@@ -133,7 +133,6 @@ void IceTransport::applyServers(const Config &config) {
 
 IceTransport::~IceTransport() {
 	close();
-	*mAlive = false;
 	mLoop.cancel(mConnectTimer);
 }
 
@@ -174,8 +173,9 @@ void IceTransport::setControlling(bool controlling) {
 void IceTransport::gather() {
 	if (mClosed || mGathering.exchange(true))
 		return;
-	mLoop.post([this, alive = mAlive] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this()] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		NiceAgent *agent = currentAgent();
 		if (!agent)
@@ -196,8 +196,9 @@ void IceTransport::gather() {
 bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::string &pwd) {
 	if (mClosed)
 		return false;
-	mLoop.post([this, alive = mAlive, ufrag, pwd] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this(), ufrag, pwd] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		NiceAgent *agent = currentAgent();
 		if (!agent)
@@ -220,8 +221,9 @@ bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::str
 bool IceTransport::addRemoteCandidate(const std::string &candidate) {
 	if (mClosed)
 		return false;
-	mLoop.post([this, alive = mAlive, candidate] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this(), candidate] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		if (!mHaveRemoteCredentials)
 			mPendingCandidates.push_back(candidate); // trickled before the description
@@ -269,8 +271,9 @@ void IceTransport::checkNoPairs() {
 void IceTransport::armConnectTimeout() {
 	if (mConnectTimer)
 		return;
-	mConnectTimer = mLoop.addTimer(std::chrono::milliseconds(kConnectTimeoutMs), [this, alive = mAlive] {
-		if (!*alive)
+	mConnectTimer = mLoop.addTimer(std::chrono::milliseconds(kConnectTimeoutMs), [this, weak = weak_from_this()] {
+		auto keep = weak.lock();
+		if (!keep)
 			return false;
 		mConnectTimer = 0;
 		if (!mClosed && !mWasConnected && mState != RTC_ICE_FAILED) {
@@ -284,8 +287,9 @@ void IceTransport::armConnectTimeout() {
 void IceTransport::remoteGatheringDone() {
 	if (mClosed)
 		return;
-	mLoop.post([this, alive = mAlive] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this()] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		mRemoteGatheringDone = true;
 		if (NiceAgent *agent = currentAgent())

@@ -18,7 +18,9 @@ typedef struct _NiceAgent NiceAgent;
 
 namespace rtcimpl {
 
-class IceTransport {
+// Owned through ownedByLoop (common/loop_owned.hpp): destroyed on its loop; posted work and
+// timers hold a weak reference.
+class IceTransport : public std::enable_shared_from_this<IceTransport> {
 public:
 	struct Config {
 		std::vector<std::string> iceServers;
@@ -91,7 +93,6 @@ private:
 	int mRemoteCandidateCount = 0;
 	guint mConnectTimer = 0;
 	std::vector<std::string> mPendingCandidates; // trickled before the remote credentials
-	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true); // posted work checks it
 };
 
 } // namespace rtcimpl

@@ -2,6 +2,7 @@
 #include "channel/data_channel.hpp"
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
+#include "common/loop_owned.hpp"
 #include "common/registry.hpp"
 
 #include <chrono>
@@ -53,7 +54,7 @@ PeerConnection::PeerConnection(PeerConfig config)
 		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
 			dtls->incoming(data, size);
 	};
-	mIce = std::make_shared<IceTransport>(loop(), ic, std::move(cb));
+	mIce = ownedByLoop(loop(), new IceTransport(loop(), ic, std::move(cb)));
 }
 
 PeerConnection::~PeerConnection() { closeTransports(); }
@@ -286,10 +287,11 @@ void PeerConnection::setupTransports() {
 		if (auto sctp = mSctpPtr.load(std::memory_order_acquire))
 			sctp->incoming(data, size);
 	};
-	IceTransport *ice = mIce.get();
-	mDtls = std::make_shared<DtlsTransport>(
+	// Each layer owns the one below it, so a packet on its way down never meets a freed layer.
+	std::shared_ptr<IceTransport> ice = mIce;
+	mDtls = ownedByLoop(loop(), new DtlsTransport(
 	    loop(), mCertificate, mIsClient, remote.fingerprintAlgorithm, remote.fingerprint, mConfig.mtu,
-	    [ice](const char *data, size_t size) { return ice->send(data, size); }, std::move(dc));
+	    [ice](const char *data, size_t size) { return ice->send(data, size); }, std::move(dc)));
 
 	SctpTransport::Callbacks sc;
 	sc.connected = [this] { onSctpConnected(); };
@@ -304,10 +306,10 @@ void PeerConnection::setupTransports() {
 		if (auto dc = channelOnStream(stream))
 			dc->onBufferedAmount(before, after);
 	};
-	DtlsTransport *dtls = mDtls.get();
-	mSctp = std::make_shared<SctpTransport>(
+	std::shared_ptr<DtlsTransport> dtls = mDtls;
+	mSctp = ownedByLoop(loop(), new SctpTransport(
 	    loop(), kSctpPort, remote.sctpPort, mConfig.maxMessageSize, mConfig.mtu, remote.addStreamsUpTo,
-	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc));
+	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc)));
 	mSctpPtr.store(mSctp.get(), std::memory_order_release);
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
 	mTransportsStarted = true;

@@ -4,6 +4,7 @@
 // are reset (or the association ends); only then may a new channel reuse it.
 #include "channel/data_channel.hpp"
 #include "channel/dcep.hpp"
+#include "common/loop_owned.hpp"
 #include "common/log.hpp"
 #include "common/registry.hpp"
 #include "pc/peer_connection.hpp"
@@ -140,8 +141,9 @@ int PeerConnection::createDataChannel(const char *label, const rtcDataChannelIni
 				return RTC_ERR_FAILURE;
 			}
 		}
-		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), label, protocol,
-		                                   opts.reliability, opts.negotiated, stream, mConfig.maxMessageSize);
+		dc = ownedByLoop(loop(), new DataChannel(loop(), std::weak_ptr<PeerConnection>(self()), label,
+		                                         protocol, opts.reliability, opts.negotiated, stream,
+		                                         mConfig.maxMessageSize));
 		dc->setUserPointer(userPointer()); // inherited, as upstream does
 		Registry::instance().add(dc);
 		if (stream >= 0)
@@ -267,9 +269,9 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 		      : stream % 2 == (mIsClient ? 0 : 1) ? "stream of our parity"
 		                                          : nullptr;
 		if (!why) {
-			dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
-			                                   open->protocol, reliabilityFromDcep(*open), false, stream,
-			                                   mConfig.maxMessageSize);
+			dc = ownedByLoop(loop(), new DataChannel(loop(), std::weak_ptr<PeerConnection>(self()),
+			                                         open->label, open->protocol, reliabilityFromDcep(*open),
+			                                         false, stream, mConfig.maxMessageSize));
 			dc->setUserPointer(userPointer());
 			Registry::instance().add(dc);
 			mChannels[stream] = dc;

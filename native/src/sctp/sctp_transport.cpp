@@ -233,7 +233,6 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 
 SctpTransport::~SctpTransport() {
 	close();
-	*mAlive = false;
 	stopTimers();
 }
 
@@ -333,10 +332,10 @@ size_t SctpTransport::bufferedAmount(uint16_t stream) const {
 void SctpTransport::scheduleFlush() {
 	if (mFlushScheduled.exchange(true))
 		return;
-	auto alive = mAlive;
 	// Flushing from inside usrsctp's upcall could re-enter it with its locks held; defer.
-	mLoop.post([this, alive] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this()] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		mFlushScheduled = false;
 		flush();
@@ -445,9 +444,9 @@ void SctpTransport::refuseStreamsFrom(int first) {
 			++it;
 		}
 	}
-	auto alive = mAlive;
-	mLoop.post([this, alive, first] {
-		if (!*alive)
+	mLoop.post([this, weak = weak_from_this(), first] {
+		auto keep = weak.lock();
+		if (!keep)
 			return;
 		if (mCallbacks.streamsRefused)
 			mCallbacks.streamsRefused(uint16_t(first));
@@ -456,9 +455,8 @@ void SctpTransport::refuseStreamsFrom(int first) {
 }
 
 void SctpTransport::scheduleGrow(std::chrono::milliseconds delay) {
-	auto alive = mAlive;
-	mLoop.addTimer(delay, [this, alive] {
-		if (*alive) {
+	mLoop.addTimer(delay, [this, weak = weak_from_this()] {
+		if (auto keep = weak.lock()) {
 			std::lock_guard lock(mSendMutex);
 			growStreams();
 		}
@@ -513,9 +511,22 @@ void SctpTransport::close() {
 	gLive.erase(this);
 }
 
-int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
+namespace {
+// usrsctp's upcalls carry a raw pointer and may come from loop 0's clock while the transport is
+// being destroyed on its own loop: only a transport still registered and still owned is used,
+// and the reference taken here keeps it for the upcall.
+std::shared_ptr<SctpTransport> liveTransport(void *ulp) {
+	std::shared_lock lock(gLiveMutex);
 	auto t = static_cast<SctpTransport *>(ulp);
-	if (!t->mClosed) {
+	if (!gLive.count(t))
+		return nullptr;
+	return t->weak_from_this().lock();
+}
+} // namespace
+
+int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
+	auto t = liveTransport(ulp);
+	if (t && !t->mClosed) {
 		std::lock_guard lock(t->mSendMutex);
 		if (!t->mQueue.empty())
 			t->scheduleFlush();
@@ -525,7 +536,11 @@ int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
 
 int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *data, size_t length,
                                    struct sctp_rcvinfo info, int flags, void *ulp) {
-	auto t = static_cast<SctpTransport *>(ulp);
+	auto t = liveTransport(ulp);
+	if (!t) {
+		free(data);
+		return 1;
+	}
 	if (!t->mLoop.isLoopThread()) {
 		// usrsctp's clock runs on loop 0: events it raises (e.g. association lost after
 		// retransmissions ran out) move to this transport's own loop, keeping its order.
@@ -534,15 +549,15 @@ int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *
 			copy.assign(static_cast<char *>(data), static_cast<char *>(data) + length);
 		bool hadData = data != nullptr;
 		free(data);
-		auto alive = t->mAlive;
-		t->mLoop.post([t, alive, copy = std::move(copy), hadData, info, flags]() mutable {
-			if (!*alive)
+		t->mLoop.post([weak = t->weak_from_this(), copy = std::move(copy), hadData, info, flags]() mutable {
+			auto keep = weak.lock();
+			if (!keep)
 				return;
 			void *buf = hadData ? malloc(std::max<size_t>(copy.size(), 1)) : nullptr;
 			if (buf && !copy.empty())
 				std::memcpy(buf, copy.data(), copy.size());
 			union sctp_sockstore none{};
-			receiveCallback(nullptr, none, buf, copy.size(), info, flags, t);
+			receiveCallback(nullptr, none, buf, copy.size(), info, flags, keep.get());
 		});
 		return 1;
 	}

@@ -39,7 +39,10 @@ enum class Ppid : uint32_t {
 
 
 
-class SctpTransport {
+// Owned through ownedByLoop (common/loop_owned.hpp): destroyed on its loop; posted work and
+// timers hold a weak reference, and usrsctp's upcalls (which may come from loop 0's clock)
+// find it through the registry of live transports.
+class SctpTransport : public std::enable_shared_from_this<SctpTransport> {
 public:
 	using LowerSend = std::function<bool(const char *data, size_t size)>;
 	struct Callbacks {
@@ -133,7 +136,6 @@ private:
 	std::unordered_map<uint16_t, size_t> mBuffered;
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
 	std::atomic<bool> mFlushScheduled{false};
-	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
 };

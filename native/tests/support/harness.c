@@ -192,6 +192,10 @@ void pair_init(pair_t *p, const rtcConfiguration *config_a, const rtcConfigurati
 void pair_destroy(pair_t *p) {
 	CHECK_EQ(rtcDeletePeerConnection(p->a.pc), 0);
 	CHECK_EQ(rtcDeletePeerConnection(p->b.pc), 0);
+	pair_release(p);
+}
+
+void pair_release(pair_t *p) {
 	for (int i = 0; i < p->a.nincoming; ++i)
 		channel_free(p->a.incoming[i]);
 	for (int i = 0; i < p->b.nincoming; ++i)
@@ -204,6 +208,18 @@ void pair_destroy(pair_t *p) {
 		free(p->b.pending[i]);
 		free(p->b.pending_mid[i]);
 	}
+}
+
+channel_t *pair_open_channel(pair_t *p, const char *label, int incoming_index, channel_t **remote) {
+	int id = rtcCreateDataChannel(p->a.pc, label);
+	CHECK(id > 0);
+	channel_t *local = channel_new(id);
+	CHECK(pair_wait_connected(p, 15));
+	CHECK(channel_wait_open(local, 10));
+	*remote = peer_wait_incoming(&p->b, incoming_index, 10);
+	CHECK(*remote != NULL);
+	CHECK(channel_wait_open(*remote, 10));
+	return local;
 }
 
 int peer_wait_state(peer_t *p, rtcState state, double timeout_s) {

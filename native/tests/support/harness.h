@@ -76,6 +76,11 @@ typedef struct {
 /* Creates both peers (bindAddress 127.0.0.1 unless config says otherwise). */
 void pair_init(pair_t *p, const rtcConfiguration *config_a, const rtcConfiguration *config_b);
 void pair_destroy(pair_t *p);
+/* Frees the harness's own memory only (after rtcCleanup deleted the peers). */
+void pair_release(pair_t *p);
+/* Creates a channel on a (starting the negotiation), waits for the connection, for it to open
+ * and for b's incoming channel number incoming_index to open. */
+channel_t *pair_open_channel(pair_t *p, const char *label, int incoming_index, channel_t **remote);
 rtcConfiguration loopback_config(void);
 
 /* Waits until both peers are RTC_CONNECTED (returns 1) or the timeout passes (0). */
