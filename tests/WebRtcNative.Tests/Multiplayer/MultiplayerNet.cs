@@ -111,8 +111,13 @@ public sealed class MultiplayerNet : IDisposable
             if (line is not null)
                 Check($"{a}.AddIceCandidate", pcA.AddIceCandidate(media, index, line));
         };
+        pcA.ConnectionStateChanged += st => StateLog.Add($"{a}->{b} {st} at {Environment.TickCount64 % 100000}");
+        pcB.ConnectionStateChanged += st => StateLog.Add($"{b}->{a} {st} at {Environment.TickCount64 % 100000}");
         Assert.Equal(Error.Ok, pcA.CreateOffer());
     }
+
+    /// <summary>Connection state changes of every link, for failure messages.</summary>
+    public List<string> StateLog { get; } = new();
 
     private void Check(string what, Error e)
     {
@@ -178,7 +183,11 @@ public sealed class MultiplayerNet : IDisposable
     }
 
     private string Describe() =>
-        string.Join(" ", Peers.Select(kv => $"[{kv.Key}: {kv.Value.ConnectionStatus} {string.Join(",", Events[kv.Key].Select(e => (e.Connected ? "+" : "-") + e.Peer))}]"));
+        string.Join(" ", Peers.Select(kv => $"[{kv.Key}: {kv.Value.ConnectionStatus} {string.Join(",", Events[kv.Key].Select(e => (e.Connected ? "+" : "-") + e.Peer))}"
+            + string.Concat(kv.Value.GetPeers().Where(p => !p.Value.Connected).Select(p =>
+                $" (to {p.Key}: {p.Value.Connection.ConnectionState}/{p.Value.Connection.GatheringState}/{p.Value.Connection.SignalingState} channels {string.Join(",", p.Value.Channels.Select(c => c.ReadyState))})"))
+            + "]"))
+        + " states: " + string.Join("; ", StateLog) + " relays: " + string.Join(",", Relays.Select(r => $"{r.Forwarded}/{r.Dropped}"));
 
     public static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
 
