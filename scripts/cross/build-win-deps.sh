@@ -49,7 +49,7 @@ ar = '$HOST-ar'
 strip = '$HOST-strip'
 ranlib = '$HOST-ranlib'
 windres = '$HOST-windres'
-pkg-config = 'pkg-config'
+pkgconfig = 'pkg-config'
 exe_wrapper = '$here/wine-run.sh'
 
 [properties]
