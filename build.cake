@@ -319,6 +319,7 @@ Task("Test")
     {
         PackManaged();
         all.AddRange(RunPackagingTests());
+        all.AddRange(RunCrossPackagingTests());   // cake/cross.cake: every RID in the nupkg
     }
     catch (Exception e)
     {

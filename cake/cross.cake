@@ -23,7 +23,8 @@ string arm64Prefix => $"{repo}/runtimes/linux-arm64/native";
 var crossTimings = new List<string>();
 // Under emulation the impaired-network tests (seconds of relay delays each, ×10–50 slower) add
 // no code path the other tests miss; they run natively on linux-x64. Listed in README.
-const string CrossSkippedTests = "capi_reliability_loss|capi_reliability_loss20|capi_reliability_vanish";
+const string CrossSkippedTests = "capi_reliability_loss";   // matches capi_reliability_loss and _loss20
+string crossArm64Sysroot = null;   // set by BuildNativeArm64, used by the package test's qemu run
 
 T Timed<T>(string phase, Func<T> body)
 {
@@ -74,6 +75,7 @@ void BuildNativeWin()
 void BuildNativeArm64()
 {
     var sysroot = Timed("linux-arm64 sysroot", () => RunForValue("scripts/cross/build-arm64-sysroot.sh", "WEBRTCNATIVE_ARM64_SYSROOT"));
+    crossArm64Sysroot = sysroot;
     Timed("linux-arm64 native build", () =>
     {
         if (!FileExists($"{arm64BuildDir}/CMakeCache.txt"))
@@ -183,6 +185,19 @@ List<Counts> RunCross()
         all.Add(RunQemuTests());
     }
     crossTimings.Add($"cross total {total.Elapsed.TotalSeconds:0} s");
+    Console.WriteLine("CROSS TIMINGS: " + string.Join("; ", crossTimings));
+    return all;
+}
+
+// After Pack: every RID in the nupkg checked, consumer publish for win-x64 and linux-arm64, the
+// linux-arm64 publish run under qemu (tests/Packaging/check-package-rids.sh).
+List<Counts> RunCrossPackagingTests()
+{
+    var all = new List<Counts>();
+    if (!crossEnabled) return all;
+    var env = new Dictionary<string, string> { ["WEBRTCNATIVE_ARM64_SYSROOT"] = crossArm64Sysroot ?? "" };
+    all.Add(Timed("package RIDs + consumer publish", () => WithEnv(env, () =>
+        RunScriptTest("package rids", "tests/Packaging/check-package-rids.sh", $"\"{packagesDir}\""))));
     Console.WriteLine("CROSS TIMINGS: " + string.Join("; ", crossTimings));
     return all;
 }
