@@ -1,8 +1,10 @@
 // WebRtcNative build script (Cake 7). Usage:
 //   dotnet tool restore && dotnet cake --target=Test
-// Targets: Bootstrap, Native, NativeTest, Generate, Build, DotnetTest, Test, Pack, PackageTest, Bench, Demo.
+// Targets: Bootstrap, Native, NativeTest, Generate, Build, DotnetTest, Test, Pack, PackageTest, Bench, Demo,
+//          NativeWin, NativeArm64, CrossTest, BenchWin (cake/cross.cake).
 // Options: --configuration=Release  --interop (Bootstrap: also install the interop peers)
 //          --native-build-dir=native/build  --cmake-args="-DWEBRTCNATIVE_SANITIZE=ON ..."
+#load "cake/cross.cake"
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
@@ -253,7 +255,7 @@ Task("Bootstrap")
         Information("Bootstrap: not Linux; install the native dependencies with your package manager (see README).");
         return;
     }
-    Run("bash", $"\"{repo}/scripts/bootstrap.sh\"" + (interop ? " --interop" : ""));
+    Run("bash", $"\"{repo}/scripts/bootstrap.sh\"" + (interop ? " --interop" : "") + (CrossWanted() ? " --cross" : ""));
 });
 
 Task("Native")
@@ -324,10 +326,12 @@ Task("Test")
     all.Add(RunValgrind());
     all.Add(RunFuzzers());
     all.Add(RunDotnetTests());
+    all.AddRange(RunCross());   // cake/cross.cake: win-x64 (Wine), linux-arm64 (qemu), net8.0
     try
     {
         PackManaged();
         all.AddRange(RunPackagingTests());
+        all.AddRange(RunCrossPackagingTests());   // cake/cross.cake: every RID in the nupkg
     }
     catch (Exception e)
     {

@@ -3,6 +3,7 @@
 #
 #   scripts/bootstrap.sh             build + native test tools
 #   scripts/bootstrap.sh --interop   also the real peers used by the interop tests
+#   scripts/bootstrap.sh --cross     also the win-x64 / linux-arm64 cross toolchains, Wine, qemu
 #
 # Idempotent: asks dpkg first and touches apt only when something is missing.
 # On anything that is not Debian/Ubuntu it prints what is needed and exits 0.
@@ -12,12 +13,19 @@ BASE_PKGS=(cmake g++ pkg-config libnice-dev libglib2.0-dev libssl-dev libusrsctp
            clang-14 libclang-rt-14-dev valgrind patchelf unzip)
 INTEROP_PKGS=(coturn chromium python3-aiortc golang-go golang-github-pion-webrtc.v3-dev
               nftables iproute2)
+# Cross builds (cake/cross.cake): mingw-w64 (posix threads) + Wine for win-x64, the arm64 cross
+# compiler + qemu-user for linux-arm64, and what the Debian source builds need.
+CROSS_PKGS=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+            wine64 qemu-user-static crossbuild-essential-arm64 meson ninja-build nasm dpkg-dev
+            xz-utils bzip2 make)
 
 interop=0
+cross=0
 for arg in "$@"; do
   case "$arg" in
     --interop) interop=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --cross) cross=1 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "bootstrap: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +45,7 @@ missing() {  # prints the packages of "$@" that are not installed
   done
 }
 
+if [ "$cross" = 1 ]; then BASE_PKGS+=("${CROSS_PKGS[@]}"); fi
 mapfile -t need_base < <(missing "${BASE_PKGS[@]}")
 need_interop=()
 if [ "$interop" = 1 ]; then

@@ -19,6 +19,14 @@
 # This file runs in two modes: normal configure-time include (defines install steps), and
 # install-time (WEBRTCNATIVE_BUNDLE_RUN set by the install(CODE) below).
 
+# Windows system DLLs (lower-cased names): never shipped; any other import must be resolved to a
+# DLL that is copied beside webrtcnative.dll. tests/Packaging/check-native-deps-win.sh checks
+# the result with objdump, using the same list.
+set(_WEBRTCNATIVE_WIN_SYSTEM_DLLS
+  kernel32.dll user32.dll advapi32.dll ws2_32.dll iphlpapi.dll bcrypt.dll crypt32.dll
+  msvcrt.dll ntdll.dll shell32.dll ole32.dll dnsapi.dll shlwapi.dll userenv.dll secur32.dll
+  gdi32.dll winmm.dll rpcrt4.dll dbghelp.dll)
+
 set(_WEBRTCNATIVE_BASE_REGEXES
   "^linux-vdso\\.so" "^ld-linux" "^libc\\.so" "^libm\\.so" "^libpthread\\.so" "^libdl\\.so"
   "^librt\\.so" "^libresolv\\.so" "^libstdc\\+\\+\\.so" "^libgcc_s\\.so" "^libz\\.so")
@@ -39,6 +47,11 @@ if(WEBRTCNATIVE_BUNDLE_RUN)
   else() # Windows
     set(_pre_exclude "^api-ms-" "^ext-ms-")
     set(_post_exclude ".*[/\\\\][Ss]ystem32[/\\\\].*" ".*[/\\\\][Ww]indows[/\\\\].*")
+    if(WEBRTCNATIVE_BUNDLE_OBJDUMP)  # cross-compiled with mingw: read the imports with objdump
+      set(CMAKE_GET_RUNTIME_DEPENDENCIES_PLATFORM "windows+pe")
+      set(CMAKE_GET_RUNTIME_DEPENDENCIES_TOOL "objdump")
+      set(CMAKE_GET_RUNTIME_DEPENDENCIES_COMMAND "${WEBRTCNATIVE_BUNDLE_OBJDUMP}")
+    endif()
   endif()
 
   file(GET_RUNTIME_DEPENDENCIES
@@ -48,6 +61,17 @@ if(WEBRTCNATIVE_BUNDLE_RUN)
     PRE_EXCLUDE_REGEXES ${_pre_exclude}
     POST_EXCLUDE_REGEXES ${_post_exclude}
     DIRECTORIES ${WEBRTCNATIVE_BUNDLE_DIRS})
+  if(WEBRTCNATIVE_BUNDLE_PLATFORM STREQUAL "Windows")
+    # On a Linux host the Windows system DLLs do not exist, so they come back unresolved.
+    set(_left "")
+    foreach(_u IN LISTS _unresolved)
+      string(TOLOWER "${_u}" _ul)
+      if(NOT _ul IN_LIST _WEBRTCNATIVE_WIN_SYSTEM_DLLS)
+        list(APPEND _left "${_u}")
+      endif()
+    endforeach()
+    set(_unresolved "${_left}")
+  endif()
   if(_unresolved)
     message(FATAL_ERROR "bundle: unresolved runtime dependencies of ${_lib}: ${_unresolved}")
   endif()
@@ -110,8 +134,22 @@ if(WIN32)
   endforeach()
   set(_platform "Windows")
   set(_patchelf "")
+  set(_objdump "")
+  if(CMAKE_CROSSCOMPILING)
+    # mingw's own runtime DLLs (libwinpthread-1.dll) live in the toolchain's sysroot.
+    list(APPEND _bundle_dirs "/usr/${CMAKE_C_COMPILER_TARGET}/lib" "/usr/x86_64-w64-mingw32/lib")
+    find_program(WEBRTCNATIVE_OBJDUMP NAMES x86_64-w64-mingw32-objdump objdump REQUIRED)
+    set(_objdump "${WEBRTCNATIVE_OBJDUMP}")
+  endif()
 else()
   set(_platform "Linux")
+  set(_objdump "")
+  if(CMAKE_CROSSCOMPILING AND CMAKE_SYSROOT)
+    # Cross build (linux-arm64): the dependencies come from the sysroot, not the host.
+    foreach(_d usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} lib/${CMAKE_LIBRARY_ARCHITECTURE} usr/lib lib)
+      list(APPEND _bundle_dirs "${CMAKE_SYSROOT}/${_d}")
+    endforeach()
+  endif()
   find_program(WEBRTCNATIVE_PATCHELF patchelf)
   if(NOT WEBRTCNATIVE_PATCHELF)
     message(FATAL_ERROR "bundle: patchelf not found (run scripts/bootstrap.sh, or apt-get install patchelf)")
@@ -176,6 +214,7 @@ install(CODE "
   set(WEBRTCNATIVE_BUNDLE_PLATFORM \"${_platform}\")
   set(WEBRTCNATIVE_BUNDLE_LIBNAME \"$<TARGET_FILE_NAME:webrtcnative>\")
   set(WEBRTCNATIVE_BUNDLE_PATCHELF \"${_patchelf}\")
+  set(WEBRTCNATIVE_BUNDLE_OBJDUMP \"${_objdump}\")
   set(WEBRTCNATIVE_BUNDLE_DIRS \"${_bundle_dirs}\")
   set(WEBRTCNATIVE_BUNDLE_STUBBED \"${_stubbed_esc}\")
   include(\"${CMAKE_CURRENT_LIST_FILE}\")

@@ -24,7 +24,9 @@
 
 #include "relay.h"
 
+#ifndef _WIN32
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +59,12 @@ static int incoming_count(void) {
 }
 
 static size_t heap_in_use(void) {
+#ifdef _WIN32
+	return 0; /* no mallinfo2 in the Windows CRT: the memory checks are skipped, as under valgrind */
+#else
 	struct mallinfo2 mi = mallinfo2();
 	return mi.uordblks + mi.hblkhd;
+#endif
 }
 
 static int stream_cap(void) {

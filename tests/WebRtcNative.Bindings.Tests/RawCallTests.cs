@@ -61,6 +61,14 @@ public sealed unsafe class RawCallTests
         Assert.False(string.IsNullOrEmpty(loaded));
         Assert.Throws<InvalidOperationException>(() => RtcNativeLibrary.Path = "/nonexistent/libwebrtcnative.so");
         if (Environment.GetEnvironmentVariable(RtcNativeLibrary.EnvironmentVariable) is null or "")
-            Assert.Equal(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libwebrtcnative.so"), loaded);
+            Assert.Equal(Path.Combine(AppContext.BaseDirectory, "runtimes", CurrentRid(), "native", NativeFileName()), loaded);
     }
+
+    // The RID folder and file name the loader probes first on this machine.
+    private static string CurrentRid() =>
+        (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
+
+    private static string NativeFileName() =>
+        OperatingSystem.IsWindows() ? "webrtcnative.dll" : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
 }

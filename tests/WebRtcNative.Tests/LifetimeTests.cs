@@ -14,14 +14,37 @@ public class LifetimeTests
     // 500 by default; WEBRTCNATIVE_TEST_CYCLES overrides it for longer soak runs.
     private static readonly int Cycles = int.TryParse(Environment.GetEnvironmentVariable("WEBRTCNATIVE_TEST_CYCLES"), out int n) && n > 20 ? n : 500;
 
+    // Open file descriptors, threads and resident memory: from /proc on Linux, through Process
+    // elsewhere (Windows handles), so that the test also runs on Windows and macOS.
     private static int CountEntries(string dir) => Directory.GetFileSystemEntries(dir).Length;
+
+    private static int OpenHandles()
+    {
+        if (OperatingSystem.IsLinux())
+            return CountEntries("/proc/self/fd");
+        using var p = Process.GetCurrentProcess();
+        return p.HandleCount;
+    }
+
+    private static int ThreadCount()
+    {
+        if (OperatingSystem.IsLinux())
+            return CountEntries("/proc/self/task");
+        using var p = Process.GetCurrentProcess();
+        return p.Threads.Count;
+    }
 
     private static long RssKiB()
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        return 0;
+        if (OperatingSystem.IsLinux())
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            return 0;
+        }
+        using var p = Process.GetCurrentProcess();
+        return p.WorkingSet64 / 1024;
     }
 
     private static void FullGc()
@@ -109,8 +132,8 @@ public class LifetimeTests
                 // Baseline after warm-up (thread pools, JIT, native one-time init).
                 Assert.True(Reaper.WaitIdle(TimeSpan.FromSeconds(10)));
                 FullGc();
-                baselineFds = CountEntries("/proc/self/fd");
-                baselineThreads = CountEntries("/proc/self/task");
+                baselineFds = OpenHandles();
+                baselineThreads = ThreadCount();
                 baselineRss = RssKiB();
                 baselineTable = HandleTable.Count;
                 baselineManaged = GC.GetTotalMemory(true);
@@ -154,8 +177,8 @@ public class LifetimeTests
             Assert.True(r == RtcNative.RTC_ERR_INVALID, $"native {(isPc ? "pc" : "dc")} {id} still exists (returned {r})");
         }
 
-        int fds = CountEntries("/proc/self/fd");
-        int threads = CountEntries("/proc/self/task");
+        int fds = OpenHandles();
+        int threads = ThreadCount();
         long rss = RssKiB();
         int table = HandleTable.Count;
         long managed = GC.GetTotalMemory(true);

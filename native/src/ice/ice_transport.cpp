@@ -5,8 +5,13 @@
 
 #include <agent.h>
 #include <cstring>
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <netdb.h>
 #include <sys/socket.h>
+#endif
 #include <stdexcept>
 
 namespace rtcimpl {
@@ -16,6 +21,15 @@ constexpr int kConnectTimeoutMs = 30000;
 
 // libnice wants numeric addresses for servers; resolve once (loopback in tests).
 std::string resolve(const std::string &host) {
+#ifdef _WIN32
+	// getaddrinfo needs Winsock started; GLib starts it only once a GSocket exists.
+	static const bool winsock = [] {
+		WSADATA data;
+		return WSAStartup(MAKEWORD(2, 2), &data) == 0;
+	}();
+	if (!winsock)
+		return {};
+#endif
 	addrinfo hints{};
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
@@ -391,14 +405,23 @@ void IceTransport::enlargeSocketBuffers() {
 	}
 	int fd = g_socket_get_fd(socket);
 	int size = 4 * 1024 * 1024;
+	// (const char *: Winsock's option type; POSIX takes it as const void *.)
+	auto set = [fd, &size](int option) {
+		return setsockopt(fd, SOL_SOCKET, option, reinterpret_cast<const char *>(&size), sizeof(size));
+	};
+#ifdef SO_RCVBUFFORCE
 	// The FORCE variants pass net.core.rmem_max when privileged; otherwise the plain ones apply.
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (set(SO_RCVBUFFORCE) != 0)
+		set(SO_RCVBUF);
+	if (set(SO_SNDBUFFORCE) != 0)
+		set(SO_SNDBUF);
+#else
+	set(SO_RCVBUF);
+	set(SO_SNDBUF);
+#endif
 	int rcv = 0;
 	socklen_t len = sizeof(rcv);
-	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<char *>(&rcv), &len);
 	LOG_DEBUG("ICE socket " + std::to_string(fd) + " receive buffer " + std::to_string(rcv));
 	g_object_unref(socket);
 }

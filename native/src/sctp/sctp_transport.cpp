@@ -4,7 +4,11 @@
 #include "sctp/crc32c.hpp"
 #include "sctp/sctp_settings.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h> // htons
+#else
 #include <arpa/inet.h>
+#endif
 #include <chrono>
 #include <cstdlib>
 #include <cstring>

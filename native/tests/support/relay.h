@@ -22,17 +22,45 @@
 #ifndef RELAY_H
 #define RELAY_H
 
+#include <stdlib.h>
+#include <string.h>
+#ifdef _WIN32
+/* Winsock (win-x64 build, run under Wine): the same calls under their Windows names; the
+ * sockets are made non-blocking instead of MSG_DONTWAIT. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#define poll WSAPoll
+#define MSG_DONTWAIT 0
+#define relay_closesocket closesocket
+static char *relay_strndup(const char *s, size_t n) { /* no strndup in the Windows CRT */
+	size_t len = strnlen(s, n);
+	char *copy = malloc(len + 1);
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = 0;
+	}
+	return copy;
+}
+#define strndup relay_strndup
+static void relay_socket_setup(int fd) {
+	u_long nonblocking = 1;
+	ioctlsocket((SOCKET)fd, FIONBIO, &nonblocking);
+}
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#define relay_closesocket close
+static void relay_socket_setup(int fd) { (void)fd; }
+#endif
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 typedef struct {
 	double loss_pct;
@@ -187,7 +215,7 @@ static void *relay_thread(void *arg) {
 			relay_pkt_t p = relay_heap_pop(r);
 			int to = 1 - p.dir; /* direction 0 (A->B) leaves through side 1 towards B */
 			if (r->have_target[to] && !r->dir[p.dir].black_hole) {
-				sendto(r->fd[to], p.data, (size_t)p.len, 0, (struct sockaddr *)&r->target[to],
+				sendto(r->fd[to], (const char *)p.data, (int)p.len, 0, (struct sockaddr *)&r->target[to],
 				       sizeof(r->target[to]));
 				r->stats[p.dir].out++;
 				r->stats[p.dir].bytes_out += p.len;
@@ -211,7 +239,7 @@ static void *relay_thread(void *arg) {
 			for (;;) {
 				struct sockaddr_in from;
 				socklen_t fromlen = sizeof(from);
-				ssize_t n = recvfrom(r->fd[side], buf, sizeof(buf), MSG_DONTWAIT,
+				ssize_t n = recvfrom(r->fd[side], (char *)buf, (int)sizeof(buf), MSG_DONTWAIT,
 				                     (struct sockaddr *)&from, &fromlen);
 				if (n < 0)
 					break;
@@ -231,15 +259,20 @@ static relay_t *relay_new(uint64_t seed) {
 	pthread_mutex_init(&r->mutex, NULL);
 	r->rng[0] = seed ? seed * 0x9E3779B97F4A7C15ULL : 0x1234567ULL;
 	r->rng[1] = r->rng[0] ^ 0xD1B54A32D192ED03ULL;
+#ifdef _WIN32
+	WSADATA wsa;
+	WSAStartup(MAKEWORD(2, 2), &wsa);
+#endif
 	for (int i = 0; i < 2; ++i) {
-		r->fd[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		r->fd[i] = (int)socket(AF_INET, SOCK_DGRAM, 0);
 		if (r->fd[i] < 0) {
 			perror("relay socket");
 			abort();
 		}
+		relay_socket_setup(r->fd[i]);
 		int big = 4 * 1024 * 1024;
-		setsockopt(r->fd[i], SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-		setsockopt(r->fd[i], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		setsockopt(r->fd[i], SOL_SOCKET, SO_RCVBUF, (const char *)&big, sizeof(big));
+		setsockopt(r->fd[i], SOL_SOCKET, SO_SNDBUF, (const char *)&big, sizeof(big));
 		struct sockaddr_in a;
 		memset(&a, 0, sizeof(a));
 		a.sin_family = AF_INET;
@@ -263,8 +296,8 @@ static void relay_free(relay_t *r) {
 	for (int i = 0; i < r->nheap; ++i)
 		free(r->heap[i].data);
 	free(r->heap);
-	close(r->fd[0]);
-	close(r->fd[1]);
+	relay_closesocket(r->fd[0]);
+	relay_closesocket(r->fd[1]);
 	pthread_mutex_destroy(&r->mutex);
 	free(r);
 }
