@@ -6,7 +6,7 @@
  *    crossed the bound); reads from SCTP stop, so the sender is throttled
  *    (rtcGetBufferedAmount stays high) until a reader on another thread drains the queue; every
  *    message then arrives, in order and intact (sequence and FNV-1a hash checked), and the
- *    available callback fired. An unreliable channel with a full queue drops (bounded, counted,
+ *    available callback fired (also when set while messages already wait). An unreliable channel with a full queue drops (bounded, counted,
  *    logged) and holds nothing up.
  * 2. A message larger than our a=max-message-size (the peer is told a larger size in flight, so
  *    it sends one anyway): not delivered, the channel gets an error, the next message arrives.
@@ -44,6 +44,15 @@ static void on_available(int id, void *ptr) {
 	(void)ptr;
 	pthread_mutex_lock(&g_mutex);
 	g_available_calls++;
+	pthread_mutex_unlock(&g_mutex);
+}
+
+static int g_late_available_calls;
+static void on_late_available(int id, void *ptr) {
+	(void)id;
+	(void)ptr;
+	pthread_mutex_lock(&g_mutex);
+	g_late_available_calls++;
 	pthread_mutex_unlock(&g_mutex);
 }
 
@@ -130,6 +139,18 @@ static void receive_queue_bound(void) {
 	sleep_ms(300);
 	int lossy_queued = rtcGetAvailableAmount(ub);
 	CHECK(lossy_queued <= QUEUE_BYTES);
+	/* A puller that sets its available callback after messages queued still hears of them. */
+	CHECK_EQ(rtcSetAvailableCallback(ub, on_late_available), 0);
+	deadline = now_s() + 5;
+	for (;;) {
+		pthread_mutex_lock(&g_mutex);
+		int late = g_late_available_calls;
+		pthread_mutex_unlock(&g_mutex);
+		if (late >= 1 || now_s() > deadline)
+			break;
+		sleep_ms(5);
+	}
+	CHECK_EQ(g_late_available_calls, 1);
 	int lossy_got = 0;
 	for (;;) {
 		int size = MSG_SIZE;

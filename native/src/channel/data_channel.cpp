@@ -178,6 +178,22 @@ void DataChannel::setOpenCallback(rtcOpenCallbackFunc cb) {
 		});
 }
 
+void DataChannel::setAvailableCallback(rtcAvailableCallbackFunc cb) {
+	availableCallback = cb;
+	if (cb)
+		post([](DataChannel &dc) {
+			if (dc.mMessageCallback.load())
+				return;
+			{
+				std::lock_guard lock(dc.mQueueMutex);
+				if (dc.mQueue.empty())
+					return;
+			}
+			if (auto acb = dc.availableCallback.load())
+				dc.invoke([&] { acb(dc.id(), dc.userPointer()); });
+		});
+}
+
 void DataChannel::setMessageCallback(rtcMessageCallbackFunc cb) {
 	mMessageCallback = cb;
 	if (cb)

@@ -51,6 +51,9 @@ public:
 	std::atomic<rtcAvailableCallbackFunc> availableCallback{nullptr};
 	void setOpenCallback(rtcOpenCallbackFunc cb);
 	void setMessageCallback(rtcMessageCallbackFunc cb);
+	// Messages already queued when a puller sets this raise one callback, so that it learns of
+	// them without polling first.
+	void setAvailableCallback(rtcAvailableCallbackFunc cb);
 
 	// From the peer connection, on the loop thread.
 	void attach(std::shared_ptr<SctpTransport> transport, uint32_t remoteMaxMessageSize);

@@ -663,8 +663,13 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	case SCTP_ASSOC_CHANGE: {
 		const auto &ac = n->sn_assoc_change;
 		if (ac.sac_state == SCTP_COMM_UP) {
+			struct sctp_assoc_value ss{}; // the stream scheduler in effect, for the log
 			{
 				std::lock_guard lock(mSendMutex);
+				socklen_t len = sizeof(ss);
+				ss.assoc_id = ac.sac_assoc_id;
+				if (mSocket)
+					usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, &ss, &len);
 				mOutStreams = ac.sac_outbound_streams;
 				// Fewer outgoing streams than we asked for: the peer accepts no more, ever.
 				if (ac.sac_outbound_streams < kInitialStreams)
@@ -679,7 +684,8 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 			}
 			if (!mConnected.exchange(true)) {
 				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
-				          " in " + std::to_string(ac.sac_inbound_streams));
+				          " in " + std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
+				          std::to_string(ss.assoc_value));
 				if (mCallbacks.connected)
 					mCallbacks.connected();
 			}
