@@ -306,19 +306,6 @@ size_t SctpTransport::bufferedAmount(uint16_t stream) const {
 	return it != mBuffered.end() ? it->second : 0;
 }
 
-void SctpTransport::scheduleFlush() {
-	if (mFlushScheduled.exchange(true))
-		return;
-	auto alive = mAlive;
-	// Flushing from inside usrsctp's upcall could re-enter it with its locks held; defer.
-	mLoop.post([this, alive] {
-		if (!*alive)
-			return;
-		mFlushScheduled = false;
-		flush();
-	});
-}
-
 int SctpTransport::sendQueued(std::deque<Pending> &queue, std::vector<Change> &changed) {
 	auto &p = queue.front();
 	SctpReliability rel = p.reliability;
@@ -465,7 +452,7 @@ void SctpTransport::refuseStreamsFrom(int first) {
 			return;
 		if (mCallbacks.streamsRefused)
 			mCallbacks.streamsRefused(uint16_t(first));
-		scheduleFlush();
+		scheduleEvents();
 	});
 }
 
@@ -505,7 +492,7 @@ void SctpTransport::onStreamChange(const struct sctp_stream_change_event &e) {
 	}
 	if (mWantOut > mOutStreams.load())
 		scheduleGrow(std::chrono::milliseconds(0));
-	scheduleFlush();
+	scheduleEvents();
 }
 
 void SctpTransport::close() {
@@ -540,6 +527,7 @@ void SctpTransport::scheduleEvents() {
 	if (mEventsScheduled.exchange(true))
 		return;
 	auto alive = mAlive;
+	// Sending or reading from inside usrsctp's upcall could re-enter it with its locks held.
 	mLoop.post([this, alive] {
 		if (!*alive)
 			return;
@@ -680,7 +668,7 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 					scheduleGrow(std::chrono::milliseconds(0));
 				}
 				if (!mQueues.empty())
-					scheduleFlush();
+					scheduleEvents();
 			}
 			if (!mConnected.exchange(true)) {
 				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
@@ -719,7 +707,7 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	case SCTP_SENDER_DRY_EVENT: {
 		std::lock_guard lock(mSendMutex);
 		if (!mQueues.empty())
-			scheduleFlush();
+			scheduleEvents();
 		break;
 	}
 	default: break;

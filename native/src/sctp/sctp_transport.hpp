@@ -101,7 +101,7 @@ private:
 	static void upcall(struct socket *sock, void *arg, int flags);
 	static int connOutput(void *addr, void *buffer, size_t length, uint8_t tos, uint8_t setDf);
 
-	void scheduleEvents();  // any thread: run onEvents on the loop
+	void scheduleEvents();  // any thread: run onEvents on the loop (coalesced)
 	void onEvents();        // loop thread: flush what waits, read what arrived
 	void readAvailable();   // loop thread
 	void handleEnd();       // loop thread: the peer shut the socket down
@@ -117,7 +117,6 @@ private:
 		size_t before, after;
 	};
 	int sendQueued(std::deque<Pending> &queue, std::vector<Change> &changed);
-	void scheduleFlush();
 	void handleNotification(const void *notification, size_t length);
 	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
@@ -152,7 +151,6 @@ private:
 	std::atomic<uint64_t> mExpired{0};
 	std::unordered_map<uint16_t, size_t> mBuffered;
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
-	std::atomic<bool> mFlushScheduled{false};
 	std::atomic<bool> mEventsScheduled{false};
 	std::atomic<int> mReadPauses{0};
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
