@@ -299,6 +299,11 @@ void PeerConnection::setupTransports() {
 	sc.message = [this](uint16_t stream, uint32_t ppid, const char *data, size_t size) {
 		onSctpMessage(stream, ppid, data, size);
 	};
+	sc.messageTooBig = [this](uint16_t stream, size_t size) {
+		if (auto dc = channelOnStream(stream))
+			dc->onError("a message of " + std::to_string(size) + " bytes exceeded our max-message-size " +
+			            std::to_string(mConfig.maxMessageSize) + " and was dropped");
+	};
 	sc.incomingReset = [this](uint16_t stream) { onIncomingReset(stream); };
 	sc.outgoingReset = [this](uint16_t stream) { onOutgoingReset(stream); };
 	sc.streamsRefused = [this](uint16_t first) { onStreamsRefused(first); };

@@ -257,6 +257,7 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 	}
 	std::shared_ptr<DataChannel> dc;
 	const char *why;
+	limits::RemoteChannelBudget::Ticket admission;
 	{
 		std::lock_guard lock(mMutex);
 		if (mClosed)
@@ -269,10 +270,17 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 		      : stream % 2 == (mIsClient ? 0 : 1) ? "stream of our parity"
 		                                          : nullptr;
 		if (!why) {
+			// Channels the peer opens, and their labels, count against a per-connection budget.
+			admission = mRemoteBudget.admit(open->label.size() + open->protocol.size(), &error);
+			if (!admission)
+				why = error.c_str();
+		}
+		if (!why) {
 			dc = ownedByLoop(loop(), new DataChannel(loop(), std::weak_ptr<PeerConnection>(self()),
 			                                         open->label, open->protocol, reliabilityFromDcep(*open),
 			                                         false, stream, mConfig.maxMessageSize));
 			dc->setUserPointer(userPointer());
+			dc->holdAdmission(std::move(admission));
 			Registry::instance().add(dc);
 			mChannels[stream] = dc;
 			dc->attach(mSctp, mRemoteMaxMessageSize);
