@@ -4,6 +4,9 @@
 # the samples/BrowserChat page. The page echoes, shows the checks and reports back through the
 # signaling socket; a screenshot of it is saved after the exchange.
 #   run-chromium.sh offerer|answerer [--screenshot FILE] [orchestrate.py options]
+# WRN_CHROMIUM_MDNS=default (the default): Chromium as shipped, hiding its host address behind a
+#   "<uuid>.local" mDNS candidate that our side resolves by multicast DNS on the veth; =off:
+#   --disable-features=WebRtcHideLocalIpsWithMdns, the plain address in the candidate.
 # Exit: 0 all passed, 1 a failure, 2 setup error, 3 chromium not installed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -63,10 +66,20 @@ for _ in $(seq 100); do
 done
 
 room="interop-$role-$$"
-# Flags from the brief / DEVELOPERS.md; mDNS host candidates off so the page gives real addresses.
+# Chromium gathers host candidates only on its default route's interface: route via the veth
+# peer (wrn-a routes nowhere, so nothing leaves the two namespaces).
+ip -n wrn-b route add default via 10.77.0.1 dev wrn-vb || { echo "SETUP-ERROR: default route in wrn-b"; exit 2; }
+mdns_flags=()
+case "${WRN_CHROMIUM_MDNS:-default}" in
+default) ;;
+off) mdns_flags=(--disable-features=WebRtcHideLocalIpsWithMdns) ;;
+*) echo "SETUP-ERROR: WRN_CHROMIUM_MDNS must be default or off" >&2; exit 2 ;;
+esac
+echo "chromium mDNS candidates: ${WRN_CHROMIUM_MDNS:-default}" >&2
+# Flags from the brief / DEVELOPERS.md.
 ip netns exec wrn-b "$chromium_bin" --headless --no-sandbox --disable-gpu \
 	--disable-background-networking --disable-component-update --disable-sync --no-first-run \
-	--disable-features=WebRtcHideLocalIpsWithMdns --user-data-dir="$profile" \
+	"${mdns_flags[@]}" --user-data-dir="$profile" \
 	--remote-debugging-address=127.0.0.1 --remote-debugging-port=9222 --window-size=1280,760 \
 	"http://10.77.0.1:8080/?room=$room" >"$logdir/chromium.log" 2>&1 &
 chrome_pid=$!

@@ -33,7 +33,13 @@ public static class InteropRunner
         var (script, args) = peer == "chromium"
             ? ("scripts/interop/run-chromium.sh", new[] { role, "--screenshot", Screenshot(side, role), "--json", json, "--log-dir", LogDir(side, peer, role) })
             : ("scripts/interop/run.sh", new[] { peer, role, "--json", json, "--log-dir", LogDir(side, peer, role) });
-        var (code, output) = Run(script, args, TimeSpan.FromMinutes(6), new() { ["WRN_OURS"] = side });
+        // Chromium's mDNS host candidates: as shipped ("<uuid>.local", resolved by our side) on
+        // the C# rows, the plain address on the C driver rows, so both paths stay covered.
+        var (code, output) = Run(script, args, TimeSpan.FromMinutes(6), new()
+        {
+            ["WRN_OURS"] = side,
+            ["WRN_CHROMIUM_MDNS"] = side == "managed" ? "default" : "off",
+        });
         var cells = new Dictionary<string, Cell>();
         if (File.Exists(json))
         {

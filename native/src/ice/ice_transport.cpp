@@ -2,8 +2,11 @@
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "ice/ice_server.hpp"
+#include "ice/mdns_message.hpp"
+#include "sdp/description.hpp"
 
 #include <agent.h>
+#include <cctype>
 #include <cstring>
 #ifdef _WIN32
 #include <winsock2.h>
@@ -18,6 +21,34 @@ namespace rtcimpl {
 
 namespace {
 constexpr int kConnectTimeoutMs = 30000;
+// mDNS candidates (docs/reliability.md): names resolved at once per connection, candidates
+// waiting per name, and how long one resolution may take.
+constexpr size_t kMaxMdnsNames = 16;
+constexpr size_t kMaxCandidatesPerMdnsName = 8;
+constexpr int kMdnsTimeoutMs = 2000;
+
+// The candidate with its connection address (5th field) replaced.
+std::string withAddress(const std::string &candidate, const std::string &address) {
+	std::string out;
+	size_t field = 0, i = 0;
+	while (i < candidate.size()) {
+		size_t end = candidate.find(' ', i);
+		if (end == std::string::npos)
+			end = candidate.size();
+		if (!out.empty())
+			out += ' ';
+		out += field == 4 ? address : candidate.substr(i, end - i);
+		++field;
+		i = end + 1;
+	}
+	return out;
+}
+
+std::string lowercase(std::string s) {
+	for (char &c : s)
+		c = char(std::tolower(static_cast<unsigned char>(c)));
+	return s;
+}
 
 // libnice wants numeric addresses for servers; resolve once (loopback in tests).
 std::string resolve(const std::string &host) {
@@ -54,7 +85,7 @@ std::string addressString(const NiceAddress &addr) {
 } // namespace
 
 IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks callbacks)
-    : mLoop(eventLoop), mCallbacks(std::move(callbacks)) {
+    : mLoop(eventLoop), mCallbacks(std::move(callbacks)), mBindAddress(config.bindAddress) {
 	auto &loop = mLoop;
 	std::string error;
 	[&] {
@@ -169,6 +200,10 @@ void IceTransport::close() {
 		                                     nullptr, self);
 		nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
 		nice_agent_remove_stream(agent, stream);
+		// Pending mDNS queries end on the loop, after whatever loop work is running now.
+		auto names = std::make_shared<decltype(mMdnsNames)>(std::move(mMdnsNames));
+		mMdnsNames.clear();
+		mLoop.post([names] { names->clear(); });
 	});
 	// libnice may still hold references in pending sources; release the agent from the loop.
 	mLoop.post([agent] {
@@ -251,6 +286,11 @@ void IceTransport::applyRemoteCandidate(const std::string &candidate) {
 	NiceAgent *agent = currentAgent();
 	if (!agent)
 		return;
+	// libnice drops host names; a browser's "<uuid>.local" is resolved over mDNS first.
+	if (auto info = sdp::candidateInfo(candidate); info && mdns::isLocalName(info->address)) {
+		resolveMdnsCandidate(lowercase(info->address), candidate);
+		return;
+	}
 	std::string line = "a=" + candidate;
 	NiceCandidate *cand = nice_agent_parse_remote_candidate_sdp(agent, mStream, line.c_str());
 	if (!cand) {
@@ -266,6 +306,78 @@ void IceTransport::applyRemoteCandidate(const std::string &candidate) {
 		mRemoteCandidateCount += added;
 }
 
+void IceTransport::resolveMdnsCandidate(const std::string &name, const std::string &candidate) {
+	++mMdnsCandidateCount;
+	auto it = mMdnsNames.find(name);
+	if (it != mMdnsNames.end()) {
+		MdnsName &entry = it->second;
+		if (entry.query && !entry.query->done()) {
+			if (entry.candidates.size() < kMaxCandidatesPerMdnsName)
+				entry.candidates.push_back(candidate);
+			else
+				LOG_WARNING("ICE: too many candidates for mDNS name " + name + ", one dropped");
+		} else if (!entry.address.empty()) {
+			applyRemoteCandidate(withAddress(candidate, entry.address));
+		}
+		return;
+	}
+	if (mMdnsNames.size() >= kMaxMdnsNames) {
+		LOG_WARNING("ICE: more than " + std::to_string(kMaxMdnsNames) +
+		            " mDNS names from the peer; candidate dropped: " + candidate);
+		return;
+	}
+	LOG_DEBUG("ICE: resolving remote mDNS candidate " + name);
+	MdnsName &entry = mMdnsNames[name];
+	entry.candidates.push_back(candidate);
+	entry.query = std::make_unique<MdnsQuery>(
+	    mLoop, name, mBindAddress, std::chrono::milliseconds(kMdnsTimeoutMs),
+	    [this, weak = weak_from_this(), name](const std::vector<std::string> &addresses) {
+		    auto keep = weak.lock();
+		    if (keep && !mClosed)
+			    onMdnsResolved(name, addresses);
+	    });
+}
+
+void IceTransport::onMdnsResolved(const std::string &name, const std::vector<std::string> &addresses) {
+	auto it = mMdnsNames.find(name);
+	if (it == mMdnsNames.end())
+		return;
+	MdnsName &entry = it->second;
+	// An address of ICE's own family when bound to one (IPv4 comes first otherwise).
+	bool wantV6 = mBindAddress.find(':') != std::string::npos;
+	for (const auto &a : addresses)
+		if (mBindAddress.empty() || (a.find(':') != std::string::npos) == wantV6) {
+			entry.address = a;
+			break;
+		}
+	auto candidates = std::move(entry.candidates);
+	entry.candidates.clear();
+	// The query is calling us: destroy it after it returns.
+	mLoop.post([query = std::shared_ptr<MdnsQuery>(std::move(entry.query))] {});
+	std::string address = entry.address;
+	if (address.empty())
+		LOG_INFO("ICE: mDNS name " + name + " not resolved; peer-reflexive candidates may still connect");
+	else
+		for (const auto &c : candidates)
+			applyRemoteCandidate(withAddress(c, address));
+	if (mRemoteGatheringDone)
+		tellPeerGatheringDone();
+	checkNoPairs();
+}
+
+// libnice treats end-of-candidates as final: say it only once no mDNS name is still resolving,
+// or the resolved candidates would come too late.
+void IceTransport::tellPeerGatheringDone() {
+	if (mPeerGatheringDoneSent)
+		return;
+	for (const auto &[name, entry] : mMdnsNames)
+		if (entry.query && !entry.query->done())
+			return;
+	mPeerGatheringDoneSent = true;
+	if (NiceAgent *agent = currentAgent())
+		nice_agent_peer_candidate_gathering_done(agent, mStream);
+}
+
 // libnice with trickle ICE waits for more candidates as long as either side may still send
 // some. When both sides are done and one of them has none (e.g. relay-only with refused TURN
 // credentials), no pair can ever form: fail now rather than never.
@@ -274,7 +386,9 @@ void IceTransport::checkNoPairs() {
 		return;
 	if (!mHaveRemoteCredentials || !mRemoteGatheringDone || mGatheringState != RTC_GATHERING_COMPLETE)
 		return;
-	if (mLocalCandidateCount == 0 || mRemoteCandidateCount == 0) {
+	// A remote mDNS candidate that did not resolve still stands for a host that sends checks:
+	// its peer-reflexive candidate can pair (RFC 8445 section 7.3.1.3), so it is not "none".
+	if (mLocalCandidateCount == 0 || (mRemoteCandidateCount == 0 && mMdnsCandidateCount == 0)) {
 		LOG_WARNING("ICE failed: no candidate pair possible (" + std::to_string(mLocalCandidateCount) +
 		            " local, " + std::to_string(mRemoteCandidateCount) + " remote candidates)");
 		changeState(RTC_ICE_FAILED);
@@ -306,8 +420,7 @@ void IceTransport::remoteGatheringDone() {
 		if (!keep)
 			return;
 		mRemoteGatheringDone = true;
-		if (NiceAgent *agent = currentAgent())
-			nice_agent_peer_candidate_gathering_done(agent, mStream);
+		tellPeerGatheringDone();
 		checkNoPairs();
 	});
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 typedef struct _NiceAgent NiceAgent;
 
 #include "common/event_loop.hpp"
+#include "ice/mdns_resolver.hpp"
 
 namespace rtcimpl {
 
@@ -71,6 +73,9 @@ private:
 	void checkNoPairs();         // loop thread: fail when no candidate pair can ever form
 	void armConnectTimeout();    // loop thread
 	void applyRemoteCandidate(const std::string &candidate); // loop thread
+	void resolveMdnsCandidate(const std::string &name, const std::string &candidate); // loop thread
+	void onMdnsResolved(const std::string &name, const std::vector<std::string> &addresses);
+	void tellPeerGatheringDone(); // loop thread, once no mDNS name is pending
 	NiceAgent *currentAgent() const {
 		std::shared_lock lock(mAgentMutex);
 		return mAgent;
@@ -93,6 +98,17 @@ private:
 	int mRemoteCandidateCount = 0;
 	guint mConnectTimer = 0;
 	std::vector<std::string> mPendingCandidates; // trickled before the remote credentials
+	std::string mBindAddress; // the interface mDNS queries go out on (empty: all)
+	// Remote "<uuid>.local" candidates (browsers hide host addresses so): one query per name,
+	// the candidates waiting for it; queries and candidates are bounded (docs/reliability.md).
+	struct MdnsName {
+		std::unique_ptr<MdnsQuery> query;
+		std::vector<std::string> candidates;
+		std::string address; // resolved (empty: not yet, or not resolvable)
+	};
+	std::map<std::string, MdnsName> mMdnsNames;
+	int mMdnsCandidateCount = 0; // remote mDNS candidates seen, resolved or not
+	bool mPeerGatheringDoneSent = false;
 };
 
 } // namespace rtcimpl

@@ -13,9 +13,9 @@ namespace rtcimpl {
 
 namespace {
 constexpr uint16_t kSctpPort = 5000;
-// Liveness, in the spirit of RFC 7675: any datagram from the peer counts (SCTP sends heartbeats
-// every second when idle). Silence for kSilenceMs means disconnected; kDisconnectedGraceMs more
-// of it means failed.
+// Liveness, in the spirit of RFC 7675: any record that DTLS authenticated counts (SCTP sends
+// heartbeats every second when idle); unauthenticated datagrams do not. Silence for kSilenceMs
+// means disconnected; kDisconnectedGraceMs more of it means failed.
 constexpr int kSilenceMs = 5000;
 constexpr int kDisconnectedGraceMs = 10000;
 
@@ -50,7 +50,6 @@ PeerConnection::PeerConnection(PeerConfig config)
 	cb.gatheringState = [this](rtcGatheringState s) { onGatheringState(s); };
 	cb.state = [this](rtcIceState s) { onIceState(s); };
 	cb.data = [this](const char *data, size_t size) {
-		mLastReceivedMs.store(nowMs(), std::memory_order_relaxed);
 		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
 			dtls->incoming(data, size);
 	};
@@ -284,6 +283,9 @@ void PeerConnection::setupTransports() {
 	dc.failed = [this](const std::string &reason) { onDtlsFailed(reason); };
 	dc.closed = [this] { onSctpClosed(); };
 	dc.data = [this](const char *data, size_t size) {
+		// Only records DTLS decrypted and authenticated prove the peer alive: an off-path
+		// sender can put any datagram on the peer's address (RFC 7675 section 1).
+		mLastReceivedMs.store(nowMs(), std::memory_order_relaxed);
 		if (auto sctp = mSctpPtr.load(std::memory_order_acquire))
 			sctp->incoming(data, size);
 	};

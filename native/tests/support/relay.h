@@ -335,6 +335,17 @@ static void relay_black_hole(relay_t *r, int on) {
 	pthread_mutex_unlock(&r->mutex);
 }
 
+/* An off-path sender: sends `len` bytes to side `side`'s peer from that side's relay socket, the
+ * address the peer knows as its peer's (as a spoofer on the path would). 0 when sent. */
+static int relay_inject(relay_t *r, int side, const void *data, int len) {
+	pthread_mutex_lock(&r->mutex);
+	int ok = r->have_target[side] && sendto(r->fd[side], data, (size_t)len, 0,
+	                                        (struct sockaddr *)&r->target[side],
+	                                        sizeof(r->target[side])) == len;
+	pthread_mutex_unlock(&r->mutex);
+	return ok ? 0 : -1;
+}
+
 static relay_stats_t relay_get_stats(relay_t *r, int dir) {
 	pthread_mutex_lock(&r->mutex);
 	relay_stats_t s = r->stats[dir];
