@@ -366,7 +366,10 @@ public class ErrorTests
         pair.PollUntil(() => pair.ReceivedByB.Count == 1, "received");
         pair.WaitOpen(ch, pair.ReceivedByB[0]);
         ch.WriteMode = WriteMode.Text;
-        Assert.Equal(Error.InvalidParameter, ch.PutPacket(new byte[] { 65, 0, 66 })); // NUL in text
+        Assert.Equal(Error.Ok, ch.PutPacket(new byte[] { 65, 0, 66 })); // NUL in text: fine with rtcSendText
+        var text = pair.Receive(pair.ReceivedByB[0], 1)[0];
+        Assert.Equal(new byte[] { 65, 0, 66 }, text.Data);
+        Assert.True(text.IsString);
         ch.WriteMode = (WriteMode)9; // ignored
         Assert.Equal(WriteMode.Text, ch.WriteMode);
         ch.WriteMode = WriteMode.Binary;

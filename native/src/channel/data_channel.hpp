@@ -36,6 +36,7 @@ public:
 
 	// User API (any thread); return RTC_ERR_* codes.
 	int send(const char *data, int size);
+	int sendText(const char *data, int size); // rtcSendText extension: explicit length, NULs allowed
 	int close();
 	int maxMessageSize() const;
 	int bufferedAmount() const;
@@ -59,6 +60,7 @@ public:
 	void onClosed(); // stream reset by both sides, or the transport went away
 	void onError(const std::string &message);
 	bool sendDcep(const std::vector<char> &message);
+	int sendPayload(uint32_t ppid, const char *data, size_t length);
 
 private:
 	struct Message {
