@@ -166,6 +166,14 @@ internal sealed unsafe partial class ChannelCore
         _reliable = !o.MaxRetransmits.HasValue && !o.MaxPacketLifeTime.HasValue;
         MaxRetransmits = o.MaxRetransmits ?? Validation.Unset;
         MaxPacketLifeTime = o.MaxPacketLifeTime ?? Validation.Unset;
+        if (o.MaxPacketLifeTime == 0)
+        {
+            // The C API (rtcReliability, as upstream) has no "lifetime 0": it sends such a channel as
+            // "0 retransmits" (the same behaviour: every message is sent once), and that is what the peer
+            // (browser or not) reports. Report the same here, so both ends agree.
+            MaxRetransmits = 0;
+            MaxPacketLifeTime = Validation.Unset;
+        }
         if (o.Id.HasValue)
         {
             RequestedId = o.Id.Value;
