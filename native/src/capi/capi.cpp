@@ -370,7 +370,11 @@ RTC_C_EXPORT int rtcSetBufferedAmountLowCallback(int id, rtcBufferedAmountLowCal
 	return setDcCallback(id, cb, &DataChannel::bufferedAmountLowCallback);
 }
 RTC_C_EXPORT int rtcSetAvailableCallback(int id, rtcAvailableCallbackFunc cb) {
-	return setDcCallback(id, cb, &DataChannel::availableCallback);
+	auto d = getDc(id);
+	if (!d)
+		return RTC_ERR_INVALID;
+	d->setAvailableCallback(cb);
+	return RTC_ERR_SUCCESS;
 }
 
 RTC_C_EXPORT int rtcSendMessage(int id, const char *data, int size) {

@@ -1,5 +1,6 @@
 #include "channel/data_channel.hpp"
 #include "common/event_loop.hpp"
+#include "channel/limits.hpp"
 #include "common/log.hpp"
 #include "pc/peer_connection.hpp"
 
@@ -13,6 +14,30 @@ DataChannel::DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std:
     : Entity(Kind::DataChannel, loop), mPc(std::move(pc)), mLabel(std::move(label)),
       mProtocol(std::move(protocol)), mReliability(reliability), mNegotiated(negotiated),
       mStream(stream), mLocalMaxMessageSize(localMaxMessageSize) {}
+
+DataChannel::~DataChannel() {
+	// A deleted channel must not keep the association's reads stopped.
+	releaseReadPause();
+}
+
+void DataChannel::releaseReadPause() {
+	std::shared_ptr<SctpTransport> paused;
+	{
+		std::lock_guard lock(mQueueMutex);
+		if (!mPausing)
+			return;
+		mPausing = false;
+		paused = std::move(mPausedTransport);
+	}
+	if (paused)
+		paused->resumeReading();
+}
+
+bool DataChannel::drainedLocked() {
+	// Hysteresis: reading resumes at half the bounds, not on every message taken.
+	const auto &lim = limits::get();
+	return mPausing && mQueuedBytes <= lim.recvQueueBytes / 2 && mQueue.size() <= lim.recvQueueMessages / 2;
+}
 
 SctpReliability DataChannel::sctpReliability() const {
 	SctpReliability r;
@@ -117,7 +142,7 @@ int DataChannel::availableAmount() const {
 int DataChannel::receive(char *buffer, int *size) {
 	if (!size)
 		return RTC_ERR_INVALID;
-	std::lock_guard lock(mQueueMutex);
+	std::unique_lock lock(mQueueMutex);
 	if (mQueue.empty())
 		return RTC_ERR_NOT_AVAIL;
 	auto &m = mQueue.front();
@@ -141,6 +166,10 @@ int DataChannel::receive(char *buffer, int *size) {
 	}
 	mQueuedBytes -= m.data.size();
 	mQueue.pop_front();
+	bool resume = drainedLocked();
+	lock.unlock();
+	if (resume)
+		releaseReadPause();
 	return RTC_ERR_SUCCESS;
 }
 
@@ -152,6 +181,22 @@ void DataChannel::setOpenCallback(rtcOpenCallbackFunc cb) {
 			if (dc.mState.load() == State::Open && !dc.mOpenDelivered.exchange(true))
 				if (auto cb = dc.openCallback.load())
 					dc.invoke([&] { cb(dc.id(), dc.userPointer()); });
+		});
+}
+
+void DataChannel::setAvailableCallback(rtcAvailableCallbackFunc cb) {
+	availableCallback = cb;
+	if (cb)
+		post([](DataChannel &dc) {
+			if (dc.mMessageCallback.load())
+				return;
+			{
+				std::lock_guard lock(dc.mQueueMutex);
+				if (dc.mQueue.empty())
+					return;
+			}
+			if (auto acb = dc.availableCallback.load())
+				dc.invoke([&] { acb(dc.id(), dc.userPointer()); });
 		});
 }
 
@@ -208,8 +253,30 @@ void DataChannel::deliver(const char *data, size_t size, bool isString) {
 		queueEmpty = mQueue.empty();
 		if (!cb || !queueEmpty) {
 			// Polling mode, or earlier messages still wait: keep the order.
+			const auto &lim = limits::get();
+			bool full = mQueuedBytes >= lim.recvQueueBytes || mQueue.size() >= lim.recvQueueMessages;
+			if (full && mReliability.unreliable) {
+				// An unreliable channel may lose messages: drop rather than hold up the others.
+				if (++mDropped == 1 || mDropped % 1000 == 0)
+					LOG_WARNING("data channel " + std::to_string(id()) + ": receive queue full (" +
+					            std::to_string(mQueue.size()) + " messages, " + std::to_string(mQueuedBytes) +
+					            " bytes); " + std::to_string(mDropped) + " unreliable message(s) dropped");
+				return;
+			}
 			mQueue.push_back(Message{std::vector<char>(data, data + size), isString});
 			mQueuedBytes += size;
+			// A reliable channel loses nothing: at its bound, stop reading from SCTP so that the
+			// receive window closes and the sender waits. This message was already read.
+			if (!mReliability.unreliable && !mPausing &&
+			    (mQueuedBytes >= lim.recvQueueBytes || mQueue.size() >= lim.recvQueueMessages)) {
+				auto pause = std::atomic_load(&mTransport);
+				if (pause) {
+					mPausing = true;
+					mPausedTransport = pause;
+					pause->pauseReading(); // under the lock: a drain cannot resume before it
+					LOG_DEBUG("data channel " + std::to_string(id()) + ": receive queue full; reading paused");
+				}
+			}
 		}
 	}
 	if (cb && queueEmpty) {
@@ -236,6 +303,7 @@ void DataChannel::flushPending() {
 		if (!cb || deleted())
 			return;
 		Message m;
+		bool resume;
 		{
 			std::lock_guard lock(mQueueMutex);
 			if (mQueue.empty())
@@ -243,7 +311,10 @@ void DataChannel::flushPending() {
 			m = std::move(mQueue.front());
 			mQueue.pop_front();
 			mQueuedBytes -= m.data.size();
+			resume = drainedLocked();
 		}
+		if (resume)
+			releaseReadPause();
 		if (m.isString) {
 			m.data.push_back('\0');
 			invoke([&] { cb(id(), m.data.data(), -int(m.data.size()), userPointer()); });
@@ -263,6 +334,8 @@ void DataChannel::onBufferedAmount(size_t before, size_t after) {
 void DataChannel::onClosed() {
 	if (mState.exchange(State::Closed) == State::Closed)
 		return;
+	releaseReadPause();
+	mAdmission.reset();
 	// A closed channel never sends again: let the association's memory go with its peer
 	// connection even if the user keeps this channel's id.
 	std::atomic_store(&mTransport, std::shared_ptr<SctpTransport>());

@@ -23,6 +23,7 @@ public:
 
 	DataChannel(EventLoop &loop, std::weak_ptr<PeerConnection> pc, std::string label, std::string protocol,
 	            rtcReliability reliability, bool negotiated, int stream, uint32_t localMaxMessageSize);
+	~DataChannel() override;
 
 	const std::string &label() const { return mLabel; }
 	const std::string &protocol() const { return mProtocol; }
@@ -51,6 +52,9 @@ public:
 	std::atomic<rtcAvailableCallbackFunc> availableCallback{nullptr};
 	void setOpenCallback(rtcOpenCallbackFunc cb);
 	void setMessageCallback(rtcMessageCallbackFunc cb);
+	// Messages already queued when a puller sets this raise one callback, so that it learns of
+	// them without polling first.
+	void setAvailableCallback(rtcAvailableCallbackFunc cb);
 
 	// From the peer connection, on the loop thread.
 	void attach(std::shared_ptr<SctpTransport> transport, uint32_t remoteMaxMessageSize);
@@ -59,6 +63,8 @@ public:
 	void onBufferedAmount(size_t before, size_t after);
 	void onClosed(); // stream reset by both sides, or the transport went away
 	void onError(const std::string &message);
+	// The remote peer's channel holds its share of the connection's budget until it closes.
+	void holdAdmission(std::shared_ptr<void> ticket) { mAdmission = std::move(ticket); }
 	bool sendDcep(const std::vector<char> &message);
 	int sendPayload(uint32_t ppid, const char *data, size_t length);
 
@@ -68,6 +74,9 @@ private:
 		bool isString;
 	};
 	void deliver(const char *data, size_t size, bool isString); // loop thread
+	// mQueueMutex held: after a message left the queue; true when reading should resume.
+	bool drainedLocked();
+	void releaseReadPause();
 	void flushPending();                                         // loop thread
 	void post(std::function<void(DataChannel &)> fn);
 
@@ -87,6 +96,10 @@ private:
 	mutable std::mutex mQueueMutex;
 	std::deque<Message> mQueue;
 	size_t mQueuedBytes = 0;
+	bool mPausing = false;     // this channel holds a read pause on mPausedTransport (mQueueMutex)
+	std::shared_ptr<SctpTransport> mPausedTransport; // (mQueueMutex)
+	uint64_t mDropped = 0;     // unreliable messages dropped on a full queue (mQueueMutex)
+	std::shared_ptr<void> mAdmission; // loop thread
 	std::vector<char> mScratch; // NUL-terminated copies of string messages, loop thread only
 };
 

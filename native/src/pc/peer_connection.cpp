@@ -336,6 +336,11 @@ void PeerConnection::setupTransports() {
 	sc.message = [this](uint16_t stream, uint32_t ppid, const char *data, size_t size) {
 		onSctpMessage(stream, ppid, data, size);
 	};
+	sc.messageTooBig = [this](uint16_t stream, size_t size) {
+		if (auto dc = channelOnStream(stream))
+			dc->onError("a message of " + std::to_string(size) + " bytes exceeded our max-message-size " +
+			            std::to_string(mConfig.maxMessageSize) + " and was dropped");
+	};
 	sc.incomingReset = [this](uint16_t stream) { onIncomingReset(stream); };
 	sc.streamsRefused = [this](uint16_t first) { onStreamsRefused(first); };
 	sc.bufferedAmount = [this](uint16_t stream, size_t before, size_t after) {
@@ -787,6 +792,8 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 		return;
 	}
 	std::shared_ptr<DataChannel> dc;
+	limits::RemoteChannelBudget::Ticket admission;
+	bool refuse = false;
 	{
 		std::lock_guard lock(mMutex);
 		if (mClosed)
@@ -796,13 +803,26 @@ void PeerConnection::onDcepMessage(uint16_t stream, const char *data, size_t siz
 			LOG_WARNING("DCEP OPEN on stream " + std::to_string(stream) + " rejected (in use or wrong parity)");
 			return;
 		}
-		dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
-		                                   open->protocol, reliabilityFromDcep(*open), false, stream,
-		                                   mConfig.maxMessageSize);
-		dc->setUserPointer(userPointer());
-		Registry::instance().add(dc);
-		mChannels[stream] = dc;
-		dc->attach(mSctp, mRemoteMaxMessageSize);
+		admission = mRemoteBudget.admit(open->label.size() + open->protocol.size(), &error);
+		if (!admission) {
+			LOG_WARNING("DCEP OPEN on stream " + std::to_string(stream) + " refused: " + error);
+			refuse = true;
+		} else {
+			dc = std::make_shared<DataChannel>(loop(), std::weak_ptr<PeerConnection>(self()), open->label,
+			                                   open->protocol, reliabilityFromDcep(*open), false, stream,
+			                                   mConfig.maxMessageSize);
+			dc->setUserPointer(userPointer());
+			dc->holdAdmission(std::move(admission));
+			Registry::instance().add(dc);
+			mChannels[stream] = dc;
+			dc->attach(mSctp, mRemoteMaxMessageSize);
+		}
+	}
+	if (refuse) {
+		// Reset the stream so that the peer's channel closes (RFC 8832 section 6).
+		if (auto sctp = mSctpPtr.load())
+			sctp->resetStream(stream);
+		return;
 	}
 	dc->sendDcep(dcep::encodeAck());
 	if (auto cb = dataChannelCallback.load())

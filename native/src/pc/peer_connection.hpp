@@ -2,6 +2,7 @@
 // ICE (libnice) -> DTLS (OpenSSL) -> SCTP (usrsctp) -> data channels (DCEP).
 #pragma once
 
+#include "channel/limits.hpp"
 #include "common/entity.hpp"
 #include "dtls/certificate.hpp"
 #include "dtls/dtls_transport.hpp"
@@ -136,6 +137,7 @@ private:
 	guint mLivenessTimer = 0; // loop thread
 	std::atomic<int64_t> mLastReceivedMs{0};
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
+	limits::RemoteChannelBudget mRemoteBudget; // channels the peer opens (DCEP)
 };
 
 } // namespace rtcimpl

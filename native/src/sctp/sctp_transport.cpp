@@ -120,8 +120,9 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 	}
 	usrsctp_register_address(this);
 	auto settings = sctp::current();
-	mSocket = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, receiveCallback, sendCallback,
-	                         uint32_t(settings.sendBufferSize / 2), this);
+	// No receive callback: reads happen in readAvailable (usrsctp_recvv) so that they can stop
+	// while a channel's receive queue is full, which closes the SCTP receive window.
+	mSocket = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
 	if (!mSocket) {
 		usrsctp_deregister_address(this);
 		std::unique_lock lock(gLiveMutex);
@@ -129,6 +130,7 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 		throw std::runtime_error("usrsctp_socket failed: " + std::string(strerror(errno)));
 	}
 	usrsctp_set_non_blocking(mSocket, 1);
+	usrsctp_set_upcall(mSocket, upcall, this);
 
 	struct linger lg{1, 0}; // close = abort: nothing lingers after the peer connection goes
 	setOpt(mSocket, SOL_SOCKET, SO_LINGER, lg);
@@ -143,6 +145,13 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 	setOpt(mSocket, IPPROTO_SCTP, SCTP_NODELAY, 1);
 	// Messages of different streams may interleave during partial delivery.
 	setOpt(mSocket, IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, 2);
+	// Streams take turns message by message (RFC 8260 round-robin scheduler), rather than the
+	// order messages were queued in: a small message is not stuck behind another stream's bulk.
+	struct sctp_assoc_value ss{};
+	ss.assoc_id = SCTP_FUTURE_ASSOC;
+	ss.assoc_value = SCTP_SS_ROUND_ROBIN;
+	if (!setOpt(mSocket, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, ss))
+		LOG_WARNING("SCTP round-robin stream scheduler unavailable: " + std::string(strerror(errno)));
 
 	struct sctp_event ev{};
 	ev.se_assoc_id = SCTP_ALL_ASSOC;
@@ -268,14 +277,20 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 	bool streamReady = int(stream) < mOutStreams.load();
 	if (!streamReady)
 		wantStreams(int(stream) + 1); // the message waits in the queue for the new streams
-	if (mQueue.empty() && streamReady) {
+	auto queue = mQueues.find(stream);
+	if (queue == mQueues.end() && streamReady) {
+		// Nothing of this stream waits: straight to usrsctp. Other streams' queued messages
+		// need not go first (no order across streams).
 		int r = trySend(stream, ppid, data, size, reliability);
 		if (r > 0)
 			return true;
 		if (r < 0)
 			return false;
 	}
-	mQueue.push_back(Pending{stream, ppid, reliability, std::vector<char>(data, data + size)});
+	if (queue == mQueues.end())
+		queue = mQueues.emplace(stream, std::deque<Pending>()).first;
+	queue->second.push_back(Pending{stream, ppid, reliability, std::chrono::steady_clock::now(),
+	                                std::vector<char>(data, data + size)});
 	addBuffered(stream, long(size));
 	return true;
 }
@@ -291,38 +306,67 @@ size_t SctpTransport::bufferedAmount(uint16_t stream) const {
 	return it != mBuffered.end() ? it->second : 0;
 }
 
-void SctpTransport::scheduleFlush() {
-	if (mFlushScheduled.exchange(true))
-		return;
-	auto alive = mAlive;
-	// Flushing from inside usrsctp's upcall could re-enter it with its locks held; defer.
-	mLoop.post([this, alive] {
-		if (!*alive)
-			return;
-		mFlushScheduled = false;
-		flush();
-	});
+int SctpTransport::sendQueued(std::deque<Pending> &queue, std::vector<Change> &changed) {
+	auto &p = queue.front();
+	SctpReliability rel = p.reliability;
+	bool expired = false;
+	if (rel.type == SctpReliability::Type::Timed) {
+		// Time in our queue counts toward maxPacketLifeTime: usrsctp gets what is left of it.
+		auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+		                                                                    p.queued)
+		                  .count();
+		if (waited >= long(rel.value))
+			expired = true;
+		else
+			rel.value -= uint32_t(waited);
+	}
+	if (expired) {
+		uint64_t n = ++mExpired;
+		if (n == 1 || n % 1000 == 0)
+			LOG_INFO("SCTP: " + std::to_string(n) + " message(s) outlived their maxPacketLifeTime in the send "
+			         "queue and were not sent");
+	} else {
+		int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), rel);
+		if (r == 0)
+			return 0;
+	}
+	size_t before = mBuffered[p.stream];
+	addBuffered(p.stream, -long(p.data.size()));
+	changed.push_back({p.stream, before, mBuffered[p.stream]});
+	queue.pop_front();
+	return 1;
 }
 
 void SctpTransport::flush() {
-	struct Change {
-		uint16_t stream;
-		size_t before, after;
-	};
 	std::vector<Change> changed;
 	{
 		std::lock_guard lock(mSendMutex);
-		while (!mQueue.empty() && !mClosed) {
-			auto &p = mQueue.front();
-			if (int(p.stream) >= mOutStreams.load())
-				break; // waits for an add-streams answer, which flushes again
-			int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), p.reliability);
-			if (r == 0)
-				break;
-			size_t before = mBuffered[p.stream];
-			addBuffered(p.stream, -long(p.data.size()));
-			changed.push_back({p.stream, before, mBuffered[p.stream]});
-			mQueue.pop_front();
+		// Round-robin over the streams with queued messages, one message per stream per turn,
+		// until usrsctp's buffer is full.
+		bool blocked = false, progress = true;
+		while (!blocked && progress && !mQueues.empty() && !mClosed) {
+			progress = false;
+			auto it = mQueues.lower_bound(mNextStream);
+			for (size_t n = mQueues.size(); n > 0 && !blocked; --n) {
+				if (it == mQueues.end())
+					it = mQueues.begin();
+				uint16_t stream = it->first;
+				if (int(stream) >= mOutStreams.load()) {
+					++it; // waits for an add-streams answer, which flushes again
+					continue;
+				}
+				if (sendQueued(it->second, changed) == 0) {
+					blocked = true;
+					mNextStream = stream; // its turn again when space frees
+					break;
+				}
+				progress = true;
+				mNextStream = uint16_t(stream + 1);
+				if (it->second.empty())
+					it = mQueues.erase(it);
+				else
+					++it;
+			}
 		}
 		for (auto it = mResetAfterFlush.begin(); it != mResetAfterFlush.end();) {
 			if (mBuffered[*it] == 0) {
@@ -397,13 +441,10 @@ void SctpTransport::refuseStreamsFrom(int first) {
 	// mSendMutex held. No stream at or above `first` will exist: drop what waits for one.
 	mMaxStream = first - 1;
 	mWantOut = first;
-	for (auto it = mQueue.begin(); it != mQueue.end();) {
-		if (int(it->stream) >= first) {
-			addBuffered(it->stream, -long(it->data.size()));
-			it = mQueue.erase(it);
-		} else {
-			++it;
-		}
+	for (auto it = mQueues.lower_bound(uint16_t(std::min(first, 65535))); it != mQueues.end();) {
+		for (auto &p : it->second)
+			addBuffered(it->first, -long(p.data.size()));
+		it = mQueues.erase(it);
 	}
 	auto alive = mAlive;
 	mLoop.post([this, alive, first] {
@@ -411,7 +452,7 @@ void SctpTransport::refuseStreamsFrom(int first) {
 			return;
 		if (mCallbacks.streamsRefused)
 			mCallbacks.streamsRefused(uint16_t(first));
-		scheduleFlush();
+		scheduleEvents();
 	});
 }
 
@@ -451,7 +492,7 @@ void SctpTransport::onStreamChange(const struct sctp_stream_change_event &e) {
 	}
 	if (mWantOut > mOutStreams.load())
 		scheduleGrow(std::chrono::milliseconds(0));
-	scheduleFlush();
+	scheduleEvents();
 }
 
 void SctpTransport::close() {
@@ -462,7 +503,7 @@ void SctpTransport::close() {
 			return;
 		sock = mSocket;
 		mSocket = nullptr;
-		mQueue.clear();
+		mQueues.clear();
 	}
 	if (sock) {
 		usrsctp_shutdown(sock, SHUT_RDWR);
@@ -473,78 +514,119 @@ void SctpTransport::close() {
 	gLive.erase(this);
 }
 
-int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
-	auto t = static_cast<SctpTransport *>(ulp);
-	if (!t->mClosed) {
-		std::lock_guard lock(t->mSendMutex);
-		if (!t->mQueue.empty())
-			t->scheduleFlush();
-	}
-	return 0;
+void SctpTransport::upcall(struct socket *, void *arg, int) {
+	// Runs inside usrsctp, possibly on loop 0's timer thread and with usrsctp's locks held:
+	// only schedule the work on this transport's loop.
+	std::shared_lock lock(gLiveMutex);
+	auto t = static_cast<SctpTransport *>(arg);
+	if (gLive.count(t) && !t->mClosed)
+		t->scheduleEvents();
 }
 
-int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *data, size_t length,
-                                   struct sctp_rcvinfo info, int flags, void *ulp) {
-	auto t = static_cast<SctpTransport *>(ulp);
-	if (!t->mLoop.isLoopThread()) {
-		// usrsctp's clock runs on loop 0: events it raises (e.g. association lost after
-		// retransmissions ran out) move to this transport's own loop, keeping its order.
-		std::vector<char> copy;
-		if (data)
-			copy.assign(static_cast<char *>(data), static_cast<char *>(data) + length);
-		bool hadData = data != nullptr;
-		free(data);
-		auto alive = t->mAlive;
-		t->mLoop.post([t, alive, copy = std::move(copy), hadData, info, flags]() mutable {
-			if (!*alive)
+void SctpTransport::scheduleEvents() {
+	if (mEventsScheduled.exchange(true))
+		return;
+	auto alive = mAlive;
+	// Sending or reading from inside usrsctp's upcall could re-enter it with its locks held.
+	mLoop.post([this, alive] {
+		if (!*alive)
+			return;
+		mEventsScheduled = false;
+		onEvents();
+	});
+}
+
+void SctpTransport::resumeReading() {
+	if (mReadPauses.fetch_sub(1) == 1)
+		scheduleEvents();
+}
+
+void SctpTransport::onEvents() {
+	if (mClosed)
+		return;
+	bool queued;
+	{
+		std::lock_guard lock(mSendMutex);
+		queued = !mQueues.empty();
+	}
+	if (queued)
+		flush();
+	readAvailable();
+}
+
+void SctpTransport::readAvailable() {
+	// One buffer per loop thread; larger messages arrive in pieces and are put together in
+	// handleData.
+	static thread_local std::vector<char> buffer(256 * 1024);
+	while (!mClosed && mReadPauses.load() == 0) {
+		struct sctp_rcvinfo info{};
+		socklen_t infoLen = sizeof(info);
+		unsigned int infoType = 0;
+		int flags = 0;
+		ssize_t n;
+		{
+			std::lock_guard lock(mSendMutex); // close() may free the socket meanwhile
+			if (!mSocket)
 				return;
-			void *buf = hadData ? malloc(std::max<size_t>(copy.size(), 1)) : nullptr;
-			if (buf && !copy.empty())
-				std::memcpy(buf, copy.data(), copy.size());
-			union sctp_sockstore none{};
-			receiveCallback(nullptr, none, buf, copy.size(), info, flags, t);
-		});
-		return 1;
-	}
-	if (!data) {
-		// The socket was shut down by the peer.
-		if (!t->mClosed && t->mConnected.exchange(false) && t->mCallbacks.closed)
-			t->mCallbacks.closed();
-		return 1;
-	}
-	if (!t->mClosed) {
+			n = usrsctp_recvv(mSocket, buffer.data(), buffer.size(), nullptr, nullptr, &info, &infoLen,
+			                  &infoType, &flags);
+		}
+		if (n < 0) {
+			if (errno != EWOULDBLOCK && errno != EAGAIN && errno != EINTR)
+				handleEnd();
+			return;
+		}
+		if (n == 0 && !(flags & MSG_NOTIFICATION)) {
+			handleEnd();
+			return;
+		}
 		if (flags & MSG_NOTIFICATION)
-			t->handleNotification(data, length);
+			handleNotification(buffer.data(), size_t(n));
 		else
-			t->handleData(static_cast<const char *>(data), length, info.rcv_sid, ntohl(info.rcv_ppid),
-			              (flags & MSG_EOR) != 0);
+			handleData(buffer.data(), size_t(n), info.rcv_sid, ntohl(info.rcv_ppid), (flags & MSG_EOR) != 0);
 	}
-	free(data);
-	return 1;
+}
+
+void SctpTransport::handleEnd() {
+	// The socket was shut down by the peer, or failed.
+	if (!mClosed && mConnected.exchange(false) && mCallbacks.closed)
+		mCallbacks.closed();
 }
 
 void SctpTransport::handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid,
                                bool eor) {
+	const size_t max = mMaxRecvMessageSize;
+	auto over = mOversized.find(stream);
+	if (over != mOversized.end()) { // the rest of a message already found too big
+		over->second += length;
+		if (eor) {
+			size_t total = over->second;
+			mOversized.erase(over);
+			tooBig(stream, total);
+		}
+		return;
+	}
 	auto it = mPartial.find(stream);
-	if (eor && it == mPartial.end()) {
+	if (eor && it == mPartial.end() && length <= max) {
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, data, length); // the common case: no copy
+		return;
+	}
+	size_t seen = (it != mPartial.end() ? it->second.size() : 0) + length;
+	if (seen > max) {
+		// Larger than the a=max-message-size we advertised: keep none of it (RFC 8841 section 6
+		// leaves the reaction to the receiver; one bad message should not end the connection).
+		if (it != mPartial.end())
+			mPartial.erase(it);
+		if (eor)
+			tooBig(stream, seen);
+		else
+			mOversized[stream] = seen;
 		return;
 	}
 	if (it == mPartial.end())
 		it = mPartial.emplace(stream, std::vector<char>()).first;
 	auto &buf = it->second;
-	if (buf.size() + length > size_t(mMaxRecvMessageSize) + 1) {
-		LOG_WARNING("SCTP message on stream " + std::to_string(stream) +
-		            " exceeds the max message size; dropped");
-		buf.clear();
-		buf.shrink_to_fit();
-		if (eor)
-			mPartial.erase(it);
-		else
-			buf.push_back(0); // mark as overflowing until EOR
-		return;
-	}
 	buf.insert(buf.end(), data, data + length);
 	if (eor) {
 		std::vector<char> whole = std::move(buf);
@@ -552,6 +634,13 @@ void SctpTransport::handleData(const char *data, size_t length, uint16_t stream,
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, whole.data(), whole.size());
 	}
+}
+
+void SctpTransport::tooBig(uint16_t stream, size_t size) {
+	LOG_WARNING("SCTP message of " + std::to_string(size) + " bytes on stream " + std::to_string(stream) +
+	            " exceeds our max-message-size " + std::to_string(mMaxRecvMessageSize) + "; dropped");
+	if (mCallbacks.messageTooBig)
+		mCallbacks.messageTooBig(stream, size);
 }
 
 void SctpTransport::handleNotification(const void *raw, size_t length) {
@@ -562,8 +651,13 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	case SCTP_ASSOC_CHANGE: {
 		const auto &ac = n->sn_assoc_change;
 		if (ac.sac_state == SCTP_COMM_UP) {
+			struct sctp_assoc_value ss{}; // the stream scheduler in effect, for the log
 			{
 				std::lock_guard lock(mSendMutex);
+				socklen_t len = sizeof(ss);
+				ss.assoc_id = ac.sac_assoc_id;
+				if (mSocket)
+					usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_PLUGGABLE_SS, &ss, &len);
 				mOutStreams = ac.sac_outbound_streams;
 				// Fewer outgoing streams than we asked for: the peer accepts no more, ever.
 				if (ac.sac_outbound_streams < kInitialStreams)
@@ -573,12 +667,13 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 						refuseStreamsFrom(mMaxStream.load() + 1);
 					scheduleGrow(std::chrono::milliseconds(0));
 				}
-				if (!mQueue.empty())
-					scheduleFlush();
+				if (!mQueues.empty())
+					scheduleEvents();
 			}
 			if (!mConnected.exchange(true)) {
 				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
-				          " in " + std::to_string(ac.sac_inbound_streams));
+				          " in " + std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
+				          std::to_string(ss.assoc_value));
 				if (mCallbacks.connected)
 					mCallbacks.connected();
 			}
@@ -611,8 +706,8 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 		break;
 	case SCTP_SENDER_DRY_EVENT: {
 		std::lock_guard lock(mSendMutex);
-		if (!mQueue.empty())
-			scheduleFlush();
+		if (!mQueues.empty())
+			scheduleEvents();
 		break;
 	}
 	default: break;

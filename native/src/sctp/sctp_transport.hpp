@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <glib.h>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +47,8 @@ public:
 		std::function<void()> connected;
 		std::function<void()> closed; // association ended (shutdown, abort, lost)
 		std::function<void(uint16_t stream, uint32_t ppid, const char *data, size_t size)> message;
+		// A complete message above our max-message-size arrived and was dropped.
+		std::function<void(uint16_t stream, size_t size)> messageTooBig;
 		std::function<void(uint16_t stream)> incomingReset;  // the remote closed its side
 		std::function<void(uint16_t stream)> outgoingReset;  // our reset took effect
 		// After queued messages left for usrsctp: the amount before and after.
@@ -78,6 +81,13 @@ public:
 	// The configured stream cap (WEBRTCNATIVE_SCTP_MAX_STREAMS, default 65535).
 	static int streamCap();
 
+	// Any thread. Receive flow control: while any pause is held, nothing more is read out of
+	// usrsctp, so its receive window closes and the peer's sender is throttled.
+	void pauseReading() { mReadPauses.fetch_add(1); }
+	void resumeReading();
+	// Timed (maxPacketLifeTime) messages whose lifetime ran out in our send queue: not sent.
+	uint64_t expiredInQueue() const { return mExpired.load(); }
+
 	static void init(); // global usrsctp setup, once
 
 private:
@@ -85,17 +95,28 @@ private:
 		uint16_t stream;
 		uint32_t ppid;
 		SctpReliability reliability;
+		std::chrono::steady_clock::time_point queued; // counts toward a Timed lifetime
 		std::vector<char> data;
 	};
-	static int receiveCallback(struct socket *sock, union sctp_sockstore addr, void *data,
-	                           size_t length, struct sctp_rcvinfo info, int flags, void *ulp);
-	static int sendCallback(struct socket *sock, uint32_t freeSpace, void *ulp);
+	static void upcall(struct socket *sock, void *arg, int flags);
 	static int connOutput(void *addr, void *buffer, size_t length, uint8_t tos, uint8_t setDf);
+
+	void scheduleEvents();  // any thread: run onEvents on the loop (coalesced)
+	void onEvents();        // loop thread: flush what waits, read what arrived
+	void readAvailable();   // loop thread
+	void handleEnd();       // loop thread: the peer shut the socket down
+	void tooBig(uint16_t stream, size_t size); // loop thread
 
 	int trySend(uint16_t stream, uint32_t ppid, const char *data, size_t size,
 	            const SctpReliability &reliability); // 1 sent, 0 would block, -1 error
 	void flush();      // loop thread
-	void scheduleFlush();
+	// mSendMutex held: hands one queued message to usrsctp (or drops it when its lifetime ran
+	// out). 1 gone, 0 would block.
+	struct Change {
+		uint16_t stream;
+		size_t before, after;
+	};
+	int sendQueued(std::deque<Pending> &queue, std::vector<Change> &changed);
 	void handleNotification(const void *notification, size_t length);
 	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
@@ -122,15 +143,20 @@ private:
 	bool mGrowInFlight = false;      // mSendMutex: an add-streams request awaits its answer
 	int mGrowRetries = 0;            // mSendMutex: answers "failed" (another request was in progress)
 
-	mutable std::mutex mSendMutex; // send ordering: a queued message blocks later ones
-	std::deque<Pending> mQueue;
+	// One send queue per stream, served round-robin, so a bulk transfer on one channel does
+	// not hold up another's messages (usrsctp's stream scheduler does the same below us).
+	mutable std::mutex mSendMutex;
+	std::map<uint16_t, std::deque<Pending>> mQueues; // non-empty queues only
+	uint16_t mNextStream = 0;                        // round-robin cursor
+	std::atomic<uint64_t> mExpired{0};
 	std::unordered_map<uint16_t, size_t> mBuffered;
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
-	std::atomic<bool> mFlushScheduled{false};
+	std::atomic<bool> mEventsScheduled{false};
+	std::atomic<int> mReadPauses{0};
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
-	std::unordered_map<uint16_t, uint32_t> mPartialPpid;
+	std::unordered_map<uint16_t, size_t> mOversized;           // loop thread: bytes seen so far
 };
 
 } // namespace rtcimpl
