@@ -23,7 +23,7 @@ internal readonly struct Packet
 /// The part of a native data channel that native callbacks may reach (through <see cref="HandleTable"/>):
 /// cached state and metadata, and the receive queue. It holds no reference to the public objects.
 /// </summary>
-internal sealed unsafe class ChannelCore
+internal sealed unsafe partial class ChannelCore
 {
     private int _nativeId;
     private int _state = (int)ChannelState.Connecting;
@@ -53,6 +53,7 @@ internal sealed unsafe class ChannelCore
     private bool _lastWasString;
     private int _lastError = (int)Error.Unavailable;
     private int _writeMode = (int)WriteMode.Binary;
+    private bool _reliable = true; // reliable channels pull (ChannelCore.Pull.cs): they never drop
 
     internal ChannelCore(int nativeId, int maxPackets, long maxBytes)
     {
@@ -89,6 +90,11 @@ internal sealed unsafe class ChannelCore
 
     internal long Dropped => Interlocked.Read(ref _dropped);
 
+    private readonly long[] _warnings = new long[2]; // repeated PutPacket warnings per kind (NativeDataChannel)
+
+    /// <summary>Counts one more warning of a kind and returns the count (rate-limits repeated log lines).</summary>
+    internal long CountWarning(int kind) => Interlocked.Increment(ref _warnings[kind]);
+
     internal bool LastWasString
     {
         get { lock (_readLock) return _lastWasString; }
@@ -120,7 +126,14 @@ internal sealed unsafe class ChannelCore
     /// <summary>Takes the native id for deletion; only the first caller gets it.</summary>
     internal int ClaimNativeId() => Interlocked.Exchange(ref _nativeId, 0);
 
-    /// <summary>Sets the channel's own user pointer and callbacks. Must run before anything else touches the channel.</summary>
+    /// <summary>Whether the channel is reliable (no max retransmits / packet lifetime): it is then read by pulling.</summary>
+    internal bool Reliable => _reliable;
+
+    /// <summary>
+    /// Sets the channel's own user pointer and callbacks. Must run before anything else touches the channel.
+    /// Unreliable channels get every message pushed through the message callback (and drop when full);
+    /// reliable ones get only the available callback and pull messages while their queue has room.
+    /// </summary>
     internal int Attach()
     {
         int dc = NativeId;
@@ -129,9 +142,18 @@ internal sealed unsafe class ChannelCore
         if ((r = RtcNative.rtcSetOpenCallback(dc, &Callbacks.OnOpen)) < 0) return r;
         if ((r = RtcNative.rtcSetClosedCallback(dc, &Callbacks.OnClosed)) < 0) return r;
         if ((r = RtcNative.rtcSetErrorCallback(dc, &Callbacks.OnError)) < 0) return r;
-        if ((r = RtcNative.rtcSetMessageCallback(dc, &Callbacks.OnMessage)) < 0) return r;
+        if (_reliable)
+        {
+            if ((r = RtcNative.rtcSetAvailableCallback(dc, &Callbacks.OnAvailable)) < 0) return r;
+        }
+        else if ((r = RtcNative.rtcSetMessageCallback(dc, &Callbacks.OnMessage)) < 0)
+        {
+            return r;
+        }
         if (RtcNative.rtcIsOpen(dc))
             MarkOpen();
+        if (_reliable)
+            Pump(); // messages that arrived before the available callback was set
         return RtcNative.RTC_ERR_SUCCESS;
     }
 
@@ -141,8 +163,17 @@ internal sealed unsafe class ChannelCore
         Protocol = o.Protocol ?? string.Empty;
         Negotiated = o.Negotiated;
         Ordered = o.Ordered;
+        _reliable = !o.MaxRetransmits.HasValue && !o.MaxPacketLifeTime.HasValue;
         MaxRetransmits = o.MaxRetransmits ?? Validation.Unset;
         MaxPacketLifeTime = o.MaxPacketLifeTime ?? Validation.Unset;
+        if (o.MaxPacketLifeTime == 0)
+        {
+            // The C API (rtcReliability, as upstream) has no "lifetime 0": it sends such a channel as
+            // "0 retransmits" (the same behaviour: every message is sent once), and that is what the peer
+            // (browser or not) reports. Report the same here, so both ends agree.
+            MaxRetransmits = 0;
+            MaxPacketLifeTime = Validation.Unset;
+        }
         if (o.Id.HasValue)
         {
             RequestedId = o.Id.Value;
@@ -160,6 +191,7 @@ internal sealed unsafe class ChannelCore
         if (RtcNative.rtcGetDataChannelReliability(dc, &rel) >= 0)
         {
             Ordered = !rel.unordered;
+            _reliable = !rel.unreliable;
             if (rel.unreliable)
             {
                 if (rel.maxPacketLifeTime > 0)
@@ -198,7 +230,10 @@ internal sealed unsafe class ChannelCore
     // and returned on another). Nothing here allocates per message once the ring and the pool have grown to
     // the peak number of packets in flight; when nothing is visible, TryGet takes no lock.
 
-    /// <summary>Called on a native thread for each received message: copy into a pooled buffer and queue it.</summary>
+    /// <summary>
+    /// Unreliable channels: called on a native thread for each received message; copy into a pooled buffer
+    /// and queue it, or drop it (counted) when a cap or the process-wide budget is reached.
+    /// </summary>
     internal void Receive(byte* data, int size)
     {
         if (IsDetached)
@@ -215,7 +250,7 @@ internal sealed unsafe class ChannelCore
         {
             queued = _count + _inFlight;
             queuedBytes = _queuedBytes;
-            if (queued < _maxPackets && queuedBytes + length <= _maxBytes)
+            if (queued < _maxPackets && queuedBytes + length <= _maxBytes && ReceiveBudget.TryTake(length, force: queued == 0))
             {
                 _queuedBytes = queuedBytes + length;
                 buffer = length == 0 ? Array.Empty<byte>() : _pool.Rent(length);
@@ -241,8 +276,21 @@ internal sealed unsafe class ChannelCore
         lock (_queueLock)
         {
             _inFlight--;
-            Enqueue(new Packet(buffer, length, isString));
+            EnqueueUnlessReleased(new Packet(buffer, length, isString));
         }
+    }
+
+    /// <summary>Queues a packet whose copy finished outside the lock, unless the channel was released meanwhile (under <c>_queueLock</c>).</summary>
+    private void EnqueueUnlessReleased(in Packet packet)
+    {
+        if (IsReleased)
+        {
+            _queuedBytes -= packet.Length;
+            ReceiveBudget.Give(packet.Length);
+            _pool.Return(packet.Buffer);
+            return;
+        }
+        Enqueue(packet);
     }
 
     /// <summary>Appends to the ring and publishes the packet's arrival (under <c>_queueLock</c>).</summary>
@@ -261,7 +309,7 @@ internal sealed unsafe class ChannelCore
         // Log the first drop and then every power of two, so a flood cannot flood the log.
         if ((dropped & (dropped - 1)) == 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
             WebRtcLog.Write(WebRtcLogLevel.Warning,
-                $"data channel '{Label}': receive queue full ({queued} packets, {queuedBytes} bytes; caps {_maxPackets} packets / {_maxBytes} bytes): dropped {dropped} packet(s) so far. Poll and read faster, or raise ReceiveQueueMaxPackets/ReceiveQueueMaxBytes.");
+                $"unreliable data channel '{Label}': receive queue full ({queued} packets, {queuedBytes} bytes; caps {_maxPackets} packets / {_maxBytes} bytes, process-wide {ReceiveBudget.Used} of {ReceiveBudget.Limit} bytes): dropped {dropped} packet(s) so far. Poll and read faster, or raise ReceiveQueueMaxPackets/ReceiveQueueMaxBytes/WebRtcLibrary.ReceiveBudgetBytes.");
     }
 
     /// <summary>Doubles the ring (under <c>_queueLock</c>); it keeps its peak size, so this happens only while warming up.</summary>
@@ -277,6 +325,8 @@ internal sealed unsafe class ChannelCore
     /// <summary>Makes every packet received so far visible to the reader (called by Poll).</summary>
     internal void Surface()
     {
+        if (Volatile.Read(ref _blocked) != 0)
+            Wake(); // room may have freed elsewhere (the process-wide budget)
         long arrived = Volatile.Read(ref _arrived);
         long visible = Volatile.Read(ref _visibleUpTo);
         while (arrived > visible)
@@ -338,6 +388,7 @@ internal sealed unsafe class ChannelCore
             _head = (_head + 1) & (_ring.Length - 1);
             _count--;
             _queuedBytes -= packet.Length;
+            ReceiveBudget.Give(packet.Length);
             return true;
         }
     }
@@ -356,7 +407,7 @@ internal sealed unsafe class ChannelCore
                         Taken(p);
                         written = p.Length;
                         isString = p.IsString;
-                        return true;
+                        goto read;
                     }
                     if (p.Buffer is not null)
                     {
@@ -374,10 +425,17 @@ internal sealed unsafe class ChannelCore
         if (Volatile.Read(ref _lastError) != (int)Error.Unavailable)
             Volatile.Write(ref _lastError, (int)Error.Unavailable);
         return false;
+
+    read:
+        // Outside _readLock: a reliable channel that stopped pulling because it was full takes more now.
+        if (Volatile.Read(ref _blocked) != 0)
+            Wake();
+        return true;
     }
 
     internal byte[] Get()
     {
+        byte[] result;
         lock (_readLock)
         {
             if (IsReleased || !HasVisible || !TryDequeue(int.MaxValue, out var p))
@@ -385,10 +443,12 @@ internal sealed unsafe class ChannelCore
                 Volatile.Write(ref _lastError, (int)Error.Unavailable);
                 return Array.Empty<byte>();
             }
-            var result = p.Length == 0 ? Array.Empty<byte>() : p.Buffer.AsSpan(0, p.Length).ToArray();
+            result = p.Length == 0 ? Array.Empty<byte>() : p.Buffer.AsSpan(0, p.Length).ToArray();
             Taken(p);
-            return result;
         }
+        if (Volatile.Read(ref _blocked) != 0)
+            Wake();
+        return result;
     }
 
     /// <summary>Bookkeeping after a packet was copied out (under <c>_readLock</c>).</summary>
@@ -433,6 +493,7 @@ internal sealed unsafe class ChannelCore
                     ref var p = ref _ring[(_head + i) & (_ring.Length - 1)];
                     _pool.Return(p.Buffer);
                     _queuedBytes -= p.Length;
+                    ReceiveBudget.Give(p.Length);
                     p = default;
                 }
                 Volatile.Write(ref _taken, _taken + _count);

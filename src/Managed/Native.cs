@@ -70,6 +70,42 @@ internal static unsafe class Native
 }
 
 /// <summary>
+/// WebRtcNative extensions of the C API (native/include/rtc/rtc.h, "extensions" section). An upstream
+/// libdatachannel does not export them: each is looked up once and the managed layer falls back when it is missing.
+/// </summary>
+internal static class NativeExtensions
+{
+    private static int s_sendText; // 0: not looked up yet, 1: exported, 2: missing
+
+    /// <summary>Whether <c>rtcSendText</c> (text with an explicit length) is exported.</summary>
+    internal static bool HasSendText
+    {
+        get
+        {
+            int v = Volatile.Read(ref s_sendText);
+            if (v == 0)
+                Volatile.Write(ref s_sendText, v = Lookup("rtcSendText") ? 1 : 2);
+            return v == 1;
+        }
+    }
+
+    /// <summary>Tests: behave as on an upstream library without <c>rtcSendText</c> (true), or look it up again (false).</summary>
+    internal static void SimulateMissingSendText(bool missing) => Volatile.Write(ref s_sendText, missing ? 2 : 0);
+
+    private static bool Lookup(string name)
+    {
+        try
+        {
+            return NativeLibrary.TryGetExport(RtcNativeLibrary.Load(), name, out _);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
 /// Maps the integer keys handed to native code as user pointers to managed objects. Keys are never
 /// reused, so a late callback carrying the key of a disposed object finds nothing and does nothing:
 /// native code never holds a pointer to managed memory.

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using WebRtcNative.Bindings;
 
@@ -38,48 +39,93 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
     public override Error PutPacket(ReadOnlySpan<byte> packet)
     {
         if (IsDisposed)
-            return WebRtcLog.Fail(Error.Unavailable, Source + ".PutPacket", "the channel is disposed");
+            return Warn(Error.Unavailable, WarningKind.Disposed, "the channel is disposed");
         var state = _core.State;
         int id = _core.NativeId;
         if (state != ChannelState.Open || id <= 0)
             return NotOpen(state);
 
         int r;
+        byte empty = 0;
         if (_core.WriteMode == WriteMode.Text)
         {
-            // The C API sends text as a NUL-terminated string (size < 0): copy + NUL into a stack or pooled buffer.
-            if (packet.IndexOf((byte)0) >= 0)
-                return WebRtcLog.Fail(Error.InvalidParameter, Source + ".PutPacket", "a text packet cannot contain a NUL byte (switch WriteMode to Binary)");
-            byte[]? rented = null;
-            Span<byte> text = packet.Length < StackTextLimit
-                ? stackalloc byte[StackTextLimit]
-                : (rented = ArrayPool<byte>.Shared.Rent(packet.Length + 1));
-            try
+            if (NativeExtensions.HasSendText)
             {
-                packet.CopyTo(text);
-                text[packet.Length] = 0;
-                fixed (byte* p = text)
-                    r = RtcNative.rtcSendMessage(id, p, -1);
+                // Extension: the length travels with the text, so U+0000 is allowed and nothing is copied.
+                fixed (byte* p = packet)
+                    r = RtcNative.rtcSendText(id, p == null ? &empty : p, packet.Length);
             }
-            finally
+            else
             {
-                if (rented is not null)
-                    ArrayPool<byte>.Shared.Return(rented);
+                // Upstream libdatachannel: text is NUL-terminated (rtcSendMessage with size -1).
+                if (packet.IndexOf((byte)0) >= 0)
+                    return WebRtcLog.Fail(Error.InvalidParameter, Source + ".PutPacket",
+                        "a text packet cannot contain a NUL byte with this native library (it lacks the rtcSendText extension; switch WriteMode to Binary or use libwebrtcnative)");
+                r = SendNulTerminated(id, packet);
             }
         }
         else
         {
-            byte empty = 0;
             fixed (byte* p = packet)
                 r = RtcNative.rtcSendMessage(id, p == null ? &empty : p, packet.Length);
         }
-        return r >= 0 ? Error.Ok : WebRtcLog.FailNative(r, Source + ".PutPacket", "rtcSendMessage");
+        if (r >= 0)
+            return Error.Ok;
+        // Disposed by another thread meanwhile: the deleter thread may already have deleted the native id
+        // (RTC_ERR_INVALID, which otherwise means a bad parameter such as a too large message).
+        if (IsDisposed || _core.NativeId != id || (r == RtcNative.RTC_ERR_INVALID && RtcNative.rtcGetDataChannelStream(id) == RtcNative.RTC_ERR_INVALID))
+            return Warn(Error.Unavailable, WarningKind.Disposed, "the channel was disposed or deleted during the call");
+        if (_core.State != ChannelState.Open || !RtcNative.rtcIsOpen(id))
+            return NotOpen(_core.State);
+        return WebRtcLog.FailNative(r, Source + ".PutPacket", "rtcSendMessage");
+    }
+
+    /// <summary>Copies <paramref name="packet"/> + NUL into a stack (not zeroed first) or pooled buffer and sends it as text.</summary>
+    [SkipLocalsInit]
+    private static int SendNulTerminated(int id, ReadOnlySpan<byte> packet)
+    {
+        byte[]? rented = null;
+        Span<byte> text = packet.Length < StackTextLimit
+            ? stackalloc byte[StackTextLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(packet.Length + 1));
+        try
+        {
+            packet.CopyTo(text);
+            text[packet.Length] = 0;
+            fixed (byte* p = text)
+                return RtcNative.rtcSendMessage(id, p, -1);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private Error NotOpen(ChannelState state) =>
         WebRtcLog.IsEnabled(WebRtcLogLevel.Warning)
-            ? WebRtcLog.Fail(Error.Failed, Source + ".PutPacket", $"channel '{_core.Label}' is not open (state {state})")
+            ? Warn(Error.Failed, WarningKind.NotOpen, $"channel '{_core.Label}' is not open (state {state})")
             : Error.Failed;
+
+    /// <summary>
+    /// Logs a PutPacket warning that a game may trigger every frame (e.g. sending on a closed channel): the
+    /// first time, then at the 2nd, 4th, 8th, ... repetition of the same kind on this channel, with the count.
+    /// </summary>
+    private Error Warn(Error error, WarningKind kind, string reason)
+    {
+        if (!WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
+            return error;
+        long n = _core.CountWarning((int)kind);
+        if ((n & (n - 1)) != 0)
+            return error;
+        return WebRtcLog.Fail(error, Source + ".PutPacket", n == 1 ? reason : $"{reason} (repeated {n} times on this channel; further repeats are logged at powers of two)");
+    }
+
+    private enum WarningKind
+    {
+        NotOpen,
+        Disposed,
+    }
 
     public override byte[] GetPacket() => IsDisposed ? Array.Empty<byte>() : _core.Get();
 

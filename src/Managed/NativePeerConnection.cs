@@ -22,7 +22,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     private bool _offerCreated;    // this side created an offer (CreateOffer)
     private bool _remoteSet;       // a remote description is applied
     private bool _answerApplied;
-    private readonly List<(string Mid, string Candidate)> _pendingCandidates = new();
+    private readonly List<(string Mid, int Index, string Candidate)> _pendingCandidates = new();
+    private string? _remoteSdp;    // the applied remote description: maps a candidate's m-line index to its mid
     private GatheringState _lastGathering = GatheringState.New;
 
     ~NativePeerConnection()
@@ -99,6 +100,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         _offerCreated = false;
         _remoteSet = false;
         _answerApplied = false;
+        _remoteSdp = null;
         _pendingCandidates.Clear();
     }
 
@@ -225,8 +227,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             var state = core.ConnectionState;
             if (state != ConnectionState.New)
                 return WebRtcLog.Fail(Error.Failed, src, $"channels can only be created while the connection state is New (it is {state})");
-            if (_offerCreated || _remoteSet)
-                return WebRtcLog.Fail(Error.Failed, src, "channels must be created before the offer/answer exchange starts");
+            // Godot only requires STATE_NEW: an answerer may add (e.g. negotiated) channels after
+            // SetRemoteDescription, an offerer after CreateOffer; the data section is already negotiated.
             if (options.Negotiated)
             {
                 foreach (var other in core.Channels)
@@ -343,12 +345,13 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (r < 0)
                 return WebRtcLog.FailNative(r, src, $"rtcSetRemoteDescription({type})");
             _remoteSet = true;
+            _remoteSdp = sdp;
             if (!isOffer)
                 _answerApplied = true;
 
-            foreach (var (mid, candidate) in _pendingCandidates)
+            foreach (var (mid, index, candidate) in _pendingCandidates)
             {
-                int rc = AddCandidateNative(core, mid, candidate);
+                int rc = AddCandidateNative(core, mid, index, candidate);
                 if (rc < 0)
                     WebRtcLog.FailNative(rc, Source + ".AddIceCandidate", $"rtcAddRemoteCandidate (deferred '{candidate}')");
             }
@@ -377,16 +380,19 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             {
                 if (_pendingCandidates.Count >= MaxPendingCandidates)
                     return WebRtcLog.Fail(Error.Failed, src, $"more than {MaxPendingCandidates} candidates before the remote description");
-                _pendingCandidates.Add((media, name));
+                _pendingCandidates.Add((media, index, name));
                 return Error.Ok;
             }
-            int r = AddCandidateNative(core, media, name);
+            int r = AddCandidateNative(core, media, index, name);
             return r < 0 ? WebRtcLog.FailNative(r, src, "rtcAddRemoteCandidate") : Error.Ok;
         }
     }
 
-    private static int AddCandidateNative(PeerCore core, string mid, string candidate)
+    /// <summary>Adds a remote candidate; without a mid, the m-line <paramref name="index"/> of the remote description names it.</summary>
+    private int AddCandidateNative(PeerCore core, string mid, int index, string candidate)
     {
+        if (string.IsNullOrEmpty(mid))
+            mid = SdpLines.MidAt(_remoteSdp, index) ?? string.Empty;
         byte[] candZ = Native.Utf8Z(candidate)!;
         byte[]? midZ = string.IsNullOrEmpty(mid) ? null : Native.Utf8Z(mid);
         fixed (byte* pc = candZ)
@@ -429,7 +435,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 RaiseSessionDescriptionCreated(ev.A!, ev.B!);
                 break;
             case PeerEventKind.Candidate:
-                RaiseIceCandidateCreated(ev.A!, 0, ev.B!);
+                // Godot's index is the m-line of the mid in the local description (the data section may not be first).
+                RaiseIceCandidateCreated(ev.A!, Math.Max(0, SdpLines.IndexOfMid(core.Local?.Sdp, ev.A!)), ev.B!);
                 break;
             case PeerEventKind.ConnectionState:
                 RaiseConnectionStateChanged((ConnectionState)ev.Value);

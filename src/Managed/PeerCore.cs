@@ -355,6 +355,22 @@ internal static unsafe class Callbacks
         }
     }
 
+    /// <summary>Reliable channels: messages wait in the native queue; pull those that fit.</summary>
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    internal static void OnAvailable(int id, void* ptr)
+    {
+        try
+        {
+            var ch = HandleTable.Get<ChannelCore>((nint)ptr);
+            if (ch is not null && ch.NativeId == id)
+                ch.Pump();
+        }
+        catch (Exception e)
+        {
+            Report(nameof(OnAvailable), e);
+        }
+    }
+
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     internal static void OnMessage(int id, byte* message, int size, void* ptr)
     {

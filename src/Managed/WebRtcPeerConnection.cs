@@ -126,9 +126,15 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <c>"maxMessageSize"</c>, <c>"receiveQueueMaxPackets"</c>, <c>"receiveQueueMaxBytes"</c>. Unknown keys are
     /// ignored with a warning.
     /// </summary>
+    /// <remarks>
+    /// Generic so that <c>Initialize(null)</c> is not ambiguous (CS0121): a <see langword="null"/> literal has
+    /// no type to infer, so it binds to <see cref="Initialize(WebRtcConfiguration?)"/> (defaults).
+    /// </remarks>
+    /// <typeparam name="TDictionary">Any <c>IDictionary&lt;string, object?&gt;</c>, e.g. <c>Dictionary&lt;string, object?&gt;</c>.</typeparam>
     /// <param name="configuration">The dictionary.</param>
     /// <returns>As <see cref="Initialize(WebRtcConfiguration?)"/>; <see cref="Error.InvalidParameter"/> for a null dictionary or a value of the wrong type.</returns>
-    public Error Initialize(IDictionary<string, object?> configuration)
+    public Error Initialize<TDictionary>(TDictionary configuration)
+        where TDictionary : IDictionary<string, object?>
     {
         if (IsDisposed)
             return Disposed(nameof(Initialize));
@@ -140,7 +146,8 @@ public sealed class WebRtcPeerConnection : IDisposable
 
     /// <summary>
     /// Creates a data channel. Allowed while <see cref="ConnectionState"/> is <see cref="WebRtcNative.ConnectionState.New"/>
-    /// and before this side created an offer. Returns <see langword="null"/> on failure (the reason is logged;
+    /// (as in Godot), also after <see cref="CreateOffer"/> or <see cref="SetRemoteDescription"/>, e.g. for an answerer that
+    /// adds negotiated channels once it got the offer. Returns <see langword="null"/> on failure (the reason is logged;
     /// <see cref="TryCreateDataChannel"/> returns it as an <see cref="Error"/>). Keep a reference to the channel,
     /// or it is closed when collected.
     /// </summary>
@@ -157,10 +164,13 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <c>"maxRetransmits"</c>, <c>"maxPacketLifeTime"</c> (also spelled <c>"maxPacketLifetime"</c>), <c>"ordered"</c>,
     /// <c>"protocol"</c>. An integer value of -1 means "not set", as in Godot.
     /// </summary>
+    /// <remarks>Generic so that <c>CreateDataChannel(label, null)</c> is not ambiguous (CS0121): it binds to the typed form.</remarks>
+    /// <typeparam name="TDictionary">Any <c>IDictionary&lt;string, object?&gt;</c>, e.g. <c>Dictionary&lt;string, object?&gt;</c>.</typeparam>
     /// <param name="label">The label.</param>
     /// <param name="options">The dictionary.</param>
     /// <returns>The channel, or <see langword="null"/> on failure.</returns>
-    public WebRtcDataChannel? CreateDataChannel(string label, IDictionary<string, object?> options)
+    public WebRtcDataChannel? CreateDataChannel<TDictionary>(string label, TDictionary options)
+        where TDictionary : IDictionary<string, object?>
     {
         if (IsDisposed)
         {
@@ -184,7 +194,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null label or bad options (negotiated
     /// without id, id without negotiated, both <c>MaxRetransmits</c> and <c>MaxPacketLifeTime</c>, out-of-range
     /// values); <see cref="Error.AlreadyInUse"/> for a negotiated id this connection already uses;
-    /// <see cref="Error.Failed"/> when the state is not <c>New</c> or an offer was already created;
+    /// <see cref="Error.Failed"/> when the state is not <c>New</c>;
     /// <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.
     /// </returns>
     public Error TryCreateDataChannel(string label, DataChannelOptions? options, out WebRtcDataChannel? channel)

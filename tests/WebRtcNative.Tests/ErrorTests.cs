@@ -148,14 +148,16 @@ public class ErrorTests
     }
 
     [Fact]
-    public void ChannelAfterOffer_AndAfterConnect_IsFailed()
+    public void ChannelAfterOffer_IsOk_WhileNew_AndAfterConnect_IsFailed()
     {
         using var pair = new Pair();
         Assert.NotNull(pair.A.CreateDataChannel("first"));
         Assert.Equal(Error.Ok, pair.A.CreateOffer());
-        Assert.Equal(Error.Failed, pair.A.TryCreateDataChannel("late", null, out var late));
-        Assert.Null(late);
+        // Godot only requires STATE_NEW: the offer already carries the data section.
+        Assert.Equal(Error.Ok, pair.A.TryCreateDataChannel("late", null, out var late));
+        Assert.NotNull(late);
         pair.PollUntil(() => pair.A.ConnectionState == ConnectionState.Connected, "connected");
+        pair.PollUntil(() => pair.ReceivedByB.Count == 2 && late!.ReadyState == ChannelState.Open, "the late channel open on both sides");
         Assert.Equal(Error.Failed, pair.A.TryCreateDataChannel("later", null, out _));
         Assert.Equal(Error.Failed, pair.B.TryCreateDataChannel("later", new DataChannelOptions { Negotiated = true, Id = 3 }, out _));
     }
@@ -366,7 +368,10 @@ public class ErrorTests
         pair.PollUntil(() => pair.ReceivedByB.Count == 1, "received");
         pair.WaitOpen(ch, pair.ReceivedByB[0]);
         ch.WriteMode = WriteMode.Text;
-        Assert.Equal(Error.InvalidParameter, ch.PutPacket(new byte[] { 65, 0, 66 })); // NUL in text
+        Assert.Equal(Error.Ok, ch.PutPacket(new byte[] { 65, 0, 66 })); // NUL in text: fine with rtcSendText
+        var text = pair.Receive(pair.ReceivedByB[0], 1)[0];
+        Assert.Equal(new byte[] { 65, 0, 66 }, text.Data);
+        Assert.True(text.IsString);
         ch.WriteMode = (WriteMode)9; // ignored
         Assert.Equal(WriteMode.Text, ch.WriteMode);
         ch.WriteMode = WriteMode.Binary;

@@ -1,15 +1,20 @@
 namespace WebRtcNative.Tests;
 
-/// <summary>The documented receive-queue policy: bounded per channel; overflow is dropped and counted.</summary>
+/// <summary>
+/// The documented receive-queue policy for unreliable channels: bounded per channel; overflow is dropped and
+/// counted (reliable channels push back instead: BackPressureTests).
+/// </summary>
 public class ReceiveQueueTests
 {
+    private static readonly DataChannelOptions Unreliable = new() { MaxRetransmits = 0 };
+
     [Fact]
     public void PacketCap_DropsNewestOverflow_CountsIt_AndKeepsTheOldest()
     {
         var capped = Pair.Loopback();
         capped.ReceiveQueueMaxPackets = 10;
         using var pair = new Pair(configB: capped);
-        var (a, b) = pair.ConnectWithChannel();
+        var (a, b) = pair.ConnectWithChannel(options: Unreliable);
 
         for (int i = 0; i < 50; i++)
             Assert.Equal(Error.Ok, a.PutPacket(Payload.Make(i, 32)));
@@ -46,7 +51,7 @@ public class ReceiveQueueTests
         var capped = Pair.Loopback();
         capped.ReceiveQueueMaxBytes = 1000;
         using var pair = new Pair(configB: capped);
-        var (a, b) = pair.ConnectWithChannel();
+        var (a, b) = pair.ConnectWithChannel(options: Unreliable);
         for (int i = 0; i < 10; i++)
             Assert.Equal(Error.Ok, a.PutPacket(Payload.Make(i, 300)));
         var sw = System.Diagnostics.Stopwatch.StartNew();
@@ -67,8 +72,8 @@ public class ReceiveQueueTests
         using var b = new WebRtcPeerConnection();
         Assert.Equal(Error.Ok, a.Initialize(new Dictionary<string, object?> { ["bindAddress"] = "127.0.0.1" }));
         Assert.Equal(Error.Ok, b.Initialize(new Dictionary<string, object?> { ["bindAddress"] = "127.0.0.1", ["receiveQueueMaxPackets"] = 3 }));
-        var chA = a.CreateDataChannel("d", new DataChannelOptions { Negotiated = true, Id = 1 })!;
-        var chB = b.CreateDataChannel("d", new DataChannelOptions { Negotiated = true, Id = 1 })!;
+        var chA = a.CreateDataChannel("d", new DataChannelOptions { Negotiated = true, Id = 1, MaxRetransmits = 0 })!;
+        var chB = b.CreateDataChannel("d", new DataChannelOptions { Negotiated = true, Id = 1, MaxRetransmits = 0 })!;
         a.SessionDescriptionCreated += (t, s) => { a.SetLocalDescription(t, s); b.SetRemoteDescription(t, s); };
         b.SessionDescriptionCreated += (t, s) => { b.SetLocalDescription(t, s); a.SetRemoteDescription(t, s); };
         a.IceCandidateCreated += (m, i, n) => b.AddIceCandidate(m, i, n);

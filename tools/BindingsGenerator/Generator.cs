@@ -34,8 +34,8 @@ public static unsafe class Generator
         public readonly HashSet<string> EnumNames = new();
     }
 
-    /// <summary>Functions whose <c>const char*</c> parameters are binary data: no string overload.</summary>
-    private static readonly HashSet<string> NoStringOverload = new() { "rtcSendMessage" };
+    /// <summary>Functions whose <c>const char*</c> parameter has an explicit length and may hold NUL bytes: no NUL-terminated string overload.</summary>
+    private static readonly HashSet<string> NoStringOverload = new() { "rtcSendMessage", "rtcSendText" };
 
     /// <summary>Object-like macros that are build switches rather than API constants.</summary>
     private static bool IsExcludedMacro(string name) => name.StartsWith("RTC_ENABLE_", StringComparison.Ordinal);

@@ -335,6 +335,21 @@ RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings);
 /** Sets the number of threads that run user callbacks. */
 RTC_C_EXPORT int rtcSetThreadPoolSize(unsigned int count);
 
+/*
+ * WebRtcNative extensions: entry points that upstream libdatachannel does not export. A caller that
+ * may run on upstream must look them up at run time (dlsym / GetProcAddress / NativeLibrary.TryGetExport)
+ * and fall back to the upstream calls when they are missing. docs/interop.md lists them.
+ */
+
+/**
+ * Extension: sends a text message (PPID "WebRTC String") of exactly `size` bytes of UTF-8 from `data`.
+ * Unlike rtcSendMessage(id, data, -1), the length is explicit, so the text may contain U+0000.
+ * size 0 sends an empty string (data may then be NULL). Returns RTC_ERR_SUCCESS or a negative error,
+ * as rtcSendMessage does (RTC_ERR_INVALID for a negative size or a message larger than the
+ * channel's max message size).
+ */
+RTC_C_EXPORT int rtcSendText(int id, const char *data, int size);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

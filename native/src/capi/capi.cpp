@@ -386,6 +386,14 @@ RTC_C_EXPORT int rtcSendMessage(int id, const char *data, int size) {
 	});
 }
 
+// Extension (not in upstream): text with an explicit length, so it may contain NUL bytes.
+RTC_C_EXPORT int rtcSendText(int id, const char *data, int size) {
+	return guard(__func__, [&] {
+		auto d = getDc(id);
+		return d ? d->sendText(data, size) : RTC_ERR_INVALID;
+	});
+}
+
 RTC_C_EXPORT int rtcClose(int id) {
 	return guard(__func__, [&] {
 		auto e = Registry::instance().get(id);

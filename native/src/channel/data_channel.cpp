@@ -64,6 +64,21 @@ int DataChannel::send(const char *data, int size) {
 		LOG_WARNING("rtcSendMessage: NULL data");
 		return RTC_ERR_INVALID;
 	}
+	if (size < 0)
+		return sendPayload(uint32_t(Ppid::String), data, std::strlen(data));
+	return sendPayload(uint32_t(Ppid::Binary), data, size_t(size));
+}
+
+int DataChannel::sendText(const char *data, int size) {
+	if (size < 0 || (!data && size != 0)) {
+		LOG_WARNING("rtcSendText: NULL data or negative size");
+		return RTC_ERR_INVALID;
+	}
+	static const char empty = 0;
+	return sendPayload(uint32_t(Ppid::String), data ? data : &empty, size_t(size));
+}
+
+int DataChannel::sendPayload(uint32_t ppid, const char *data, size_t length) {
 	if (mState.load() != State::Open) {
 		LOG_WARNING("rtcSendMessage: data channel " + std::to_string(id()) + " is not open");
 		return RTC_ERR_FAILURE;
@@ -71,15 +86,6 @@ int DataChannel::send(const char *data, int size) {
 	auto transport = std::atomic_load(&mTransport);
 	if (!transport)
 		return RTC_ERR_FAILURE;
-	uint32_t ppid;
-	size_t length;
-	if (size < 0) {
-		ppid = uint32_t(Ppid::String);
-		length = std::strlen(data);
-	} else {
-		ppid = uint32_t(Ppid::Binary);
-		length = size_t(size);
-	}
 	if (length > size_t(maxMessageSize())) {
 		LOG_WARNING("rtcSendMessage: message of " + std::to_string(length) +
 		            " bytes exceeds the max message size " + std::to_string(maxMessageSize()));

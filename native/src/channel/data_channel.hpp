@@ -37,6 +37,7 @@ public:
 
 	// User API (any thread); return RTC_ERR_* codes.
 	int send(const char *data, int size);
+	int sendText(const char *data, int size); // rtcSendText extension: explicit length, NULs allowed
 	int close();
 	int maxMessageSize() const;
 	int bufferedAmount() const;
@@ -68,6 +69,7 @@ public:
 	// Before sending our DCEP OPEN: marks the stream as known to the peer (a later close must
 	// reset it) and returns false if the channel was closed meanwhile (then send nothing).
 	bool beginOpen();
+	int sendPayload(uint32_t ppid, const char *data, size_t length);
 
 private:
 	struct Message {

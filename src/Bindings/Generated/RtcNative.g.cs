@@ -378,4 +378,16 @@ public static unsafe partial class RtcNative
     [LibraryImport(LibraryName, EntryPoint = "rtcSetThreadPoolSize")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int rtcSetThreadPoolSize(uint count);
+
+    /// <summary>
+    /// Extension: sends a text message (PPID "WebRTC String") of exactly `size` bytes of UTF-8 from `data`.
+    /// Unlike rtcSendMessage(id, data, -1), the length is explicit, so the text may contain U+0000.
+    /// size 0 sends an empty string (data may then be NULL). Returns RTC_ERR_SUCCESS or a negative error,
+    /// as rtcSendMessage does (RTC_ERR_INVALID for a negative size or a message larger than the
+    /// channel's max message size).
+    /// </summary>
+    /// <remarks>C: <c>int rtcSendText(int id, const char *data, int size)</c>.</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcSendText")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcSendText(int id, byte* data, int size);
 }
