@@ -52,11 +52,11 @@ int main(void) {
 
 	/* The altered description itself is well-formed: B accepts it and answers. */
 	double deadline = now_s() + 10;
-	while ((rs->remote_result[1] == 1 || rs->remote_result[0] == 1) && now_s() < deadline)
+	while ((relay_remote_result(rs, 1) == 1 || relay_remote_result(rs, 0) == 1) && now_s() < deadline)
 		sleep_ms(10);
 	CHECK_EQ(g_altered, 1);
-	CHECK_EQ(rs->remote_result[1], RTC_ERR_SUCCESS);
-	CHECK_EQ(rs->remote_result[0], RTC_ERR_SUCCESS);
+	CHECK_EQ(relay_remote_result(rs, 1), RTC_ERR_SUCCESS);
+	CHECK_EQ(relay_remote_result(rs, 0), RTC_ERR_SUCCESS);
 
 	/* Send attempts while the handshake runs must not get through. */
 	while (now_s() - t0 < 30) {

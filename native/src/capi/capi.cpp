@@ -9,6 +9,8 @@
 #include "sctp/sctp_transport.hpp"
 
 #include <cstring>
+#include <mutex>
+#include <openssl/crypto.h>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +45,13 @@ std::shared_ptr<DataChannel> getDc(int id) {
 	if (!dc)
 		LOG_WARNING("unknown data channel id " + std::to_string(id));
 	return dc;
+}
+
+// OpenSSL would free its locks from an atexit handler while the loop threads may still run
+// DTLS work (process exit does not stop them): keep its globals for the process instead.
+void initCrypto() {
+	static std::once_flag once;
+	std::call_once(once, [] { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); });
 }
 
 // String getter convention: NULL buffer -> size needed incl. NUL; else copy or TOO_SMALL.
@@ -112,6 +121,7 @@ RTC_C_EXPORT int rtcCreatePeerConnection(const rtcConfiguration *config) {
 	return guard(__func__, [&] {
 		if (!config)
 			throw std::invalid_argument("NULL configuration");
+		initCrypto();
 		PeerConfig c;
 		if (config->iceServersCount < 0 || (config->iceServersCount > 0 && !config->iceServers))
 			throw std::invalid_argument("bad iceServers array");
@@ -454,6 +464,7 @@ RTC_C_EXPORT int rtcReceiveMessage(int id, char *buffer, int *size) {
 
 RTC_C_EXPORT void rtcPreload(void) {
 	try {
+		initCrypto();
 		EventLoop::all();
 		SctpTransport::init();
 		Certificate::get(RTC_CERTIFICATE_DEFAULT);

@@ -419,7 +419,14 @@ bool PeerConnection::negotiationNeeded() const {
 }
 
 int PeerConnection::maxDataChannelStream() const {
-	if (auto sctp = mSctpPtr.load())
+	std::lock_guard lock(mMutex);
+	return maxStreamLocked();
+}
+
+int PeerConnection::maxStreamLocked() const {
+	// mSctp, not mSctpPtr: this runs on user threads, where only the owning pointer keeps the
+	// transport from being destroyed on the loop meanwhile.
+	if (auto &sctp = mSctp)
 		return std::min(kMaxStreamId, sctp->maxStream());
 	return std::min(kMaxStreamId, SctpTransport::streamCap() - 1);
 }

@@ -107,6 +107,7 @@ private:
 	void openChannels();
 	void armFailureTimer();    // loop thread
 	void startLivenessTimer(); // loop thread
+	int maxStreamLocked() const; // mMutex held
 	int allocateStream(); // mMutex held
 	void streamFreed(int stream); // mMutex held
 	bool streamTaken(uint16_t stream) const; // mMutex held: a channel, or a reset in progress
@@ -119,7 +120,9 @@ private:
 	std::shared_ptr<IceTransport> mIce; // snapshot with ice() outside the loop thread
 	std::shared_ptr<DtlsTransport> mDtls;
 	std::shared_ptr<SctpTransport> mSctp;
-	std::atomic<DtlsTransport *> mDtlsPtr{nullptr}; // hot path without the mutex
+	// The hot path's view without the mutex: loop thread only (transports are destroyed by a
+	// task on the loop, so a pointer read there stays valid for the current task).
+	std::atomic<DtlsTransport *> mDtlsPtr{nullptr};
 	std::atomic<SctpTransport *> mSctpPtr{nullptr};
 
 	mutable std::mutex mMutex;

@@ -54,7 +54,7 @@ dcep::OpenMessage openFor(const DataChannel &dc) {
 int PeerConnection::allocateStream() {
 	// Lowest free id of our parity. Every id of our parity below mFreeHint is taken, so a run of
 	// creations costs O(1) each instead of a scan over thousands of channels.
-	int limit = maxDataChannelStream();
+	int limit = maxStreamLocked();
 	int first = mIsClient ? 0 : 1;
 	for (int s = std::max(mFreeHint, first); s <= limit; s += 2)
 		if (!streamTaken(uint16_t(s))) {
@@ -129,9 +129,9 @@ int PeerConnection::createDataChannel(const char *label, const rtcDataChannelIni
 				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) + " already in use");
 				return RTC_ERR_INVALID;
 			}
-			if (stream > maxDataChannelStream()) {
+			if (stream > maxStreamLocked()) {
 				LOG_WARNING("createDataChannel: stream id " + std::to_string(stream) +
-				            " above the negotiated maximum " + std::to_string(maxDataChannelStream()));
+				             " above the negotiated maximum " + std::to_string(maxStreamLocked()));
 				return RTC_ERR_INVALID;
 			}
 		} else if (mRoleKnown) {

@@ -56,6 +56,7 @@ static void relay_socket_setup(int fd) {
 static void relay_socket_setup(int fd) { (void)fd; }
 #endif
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ typedef struct {
 	int nheap, capheap;
 	pthread_mutex_t mutex;
 	pthread_t thread;
-	volatile int stop;
+	atomic_int stop; /* read by the relay thread */
 } relay_t;
 
 static double relay_now(void) {
@@ -482,6 +483,14 @@ static char *relay_rewrite_sdp(int side, const char *sdp) {
 	}
 	out[len] = 0;
 	return out;
+}
+
+/* rtcSetRemoteDescription's result on a side so far (1 = not yet), read under the mutex. */
+static int relay_remote_result(relay_signal_t *rs, int side) {
+	pthread_mutex_lock(&rs->mutex);
+	int r = rs->remote_result[side];
+	pthread_mutex_unlock(&rs->mutex);
+	return r;
 }
 
 static void relay_on_description(int pc, const char *sdp, const char *type, void *ptr) {

@@ -361,7 +361,11 @@ public static unsafe partial class RtcNative
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void rtcPreload();
 
-    /// <summary>Frees global resources; call after deleting everything.</summary>
+    /// <summary>
+    /// Deletes every remaining object, joins every library thread and shuts usrsctp down, so that
+    /// the library can be unloaded; a later call (e.g. rtcCreatePeerConnection) starts it again.
+    /// Must not run concurrently with any other call.
+    /// </summary>
     /// <remarks>C: <c>void rtcCleanup(void)</c>.</remarks>
     [LibraryImport(LibraryName, EntryPoint = "rtcCleanup")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
