@@ -7,7 +7,8 @@
  *    (rtcGetBufferedAmount stays high) until a reader on another thread drains the queue; every
  *    message then arrives, in order and intact (sequence and FNV-1a hash checked), and the
  *    available callback fired (also when set while messages already wait). An unreliable channel with a full queue drops (bounded, counted,
- *    logged) and holds nothing up.
+ *    logged) and holds nothing up. Closing a channel whose full queue holds the reads closes it
+ *    on both sides and the association goes on.
  * 2. A message larger than our a=max-message-size (the peer is told a larger size in flight, so
  *    it sends one anyway): not delivered, the channel gets an error, the next message arrives.
  * 3. DCEP OPENs with 65 535-byte labels and protocols: admitted until the per-connection label
@@ -202,10 +203,43 @@ static void receive_queue_bound(void) {
 	       "%d B)\n",
 	       r.received, MSG_SIZE, elapsed, g_reader_max_queued, calls, lossy_got, lossy_queued);
 
+	/* Closing a channel whose full queue holds the reads must not wedge the association: the
+	 * peer's answering reset waits behind the data. */
+	rtcDataChannelInit second = neg;
+	second.stream = 11;
+	int a2 = rtcCreateDataChannelEx(p.a.pc, "second", &second);
+	CHECK(a2 > 0);
+	channel_t *ca2 = channel_new(a2);
+	int b2 = rtcCreateDataChannelEx(p.b.pc, "second", &second);
+	CHECK(b2 > 0);
+	CHECK(channel_wait_open(ca2, 10));
+	for (int i = 0; i < 4096; ++i) { /* 4 MiB: 16 times the bound */
+		relay_fill_payload(buf, MSG_SIZE, (uint32_t)i);
+		CHECK_EQ(rtcSendMessage(a2, (const char *)buf, MSG_SIZE), 0);
+	}
+	deadline = now_s() + 20;
+	while (rtcGetAvailableAmount(b2) < QUEUE_BYTES && now_s() < deadline)
+		sleep_ms(10);
+	CHECK(rtcGetAvailableAmount(b2) >= QUEUE_BYTES); /* full: reads are paused */
+	CHECK_EQ(rtcClose(b2), 0);
+	CHECK(channel_wait_closed(ca2, 20));
+	relay_fill_payload(buf, MSG_SIZE, 0);
+	CHECK_EQ(rtcSendMessage(a, (const char *)buf, MSG_SIZE), 0);
+	deadline = now_s() + 10;
+	int size = MSG_SIZE, rc;
+	while ((rc = rtcReceiveMessage(b, (char *)buf, &size)) == RTC_ERR_NOT_AVAIL && now_s() < deadline)
+		sleep_ms(5);
+	CHECK_EQ(rc, RTC_ERR_SUCCESS);
+	CHECK_EQ(relay_check_payload(buf, size), 0);
+	printf("capi_reliability_hostile: a channel closed while its full queue held the reads closed "
+	       "on both sides; the other channel still delivers\n");
+
 	CHECK_EQ(rtcDeleteDataChannel(b), 0);
 	CHECK_EQ(rtcDeleteDataChannel(ub), 0);
+	CHECK_EQ(rtcDeleteDataChannel(b2), 0);
 	channel_free(ca);
 	channel_free(cua);
+	channel_free(ca2);
 	pair_destroy(&p);
 }
 

@@ -102,6 +102,9 @@ int DataChannel::close() {
 		if (s == State::Closed || s == State::Closing)
 			return RTC_ERR_SUCCESS;
 	} while (!mState.compare_exchange_weak(s, State::Closing));
+	// The peer's answering reset waits behind whatever usrsctp holds: a closing channel must not
+	// keep the association's reads stopped (from here on its full queue drops, see deliver).
+	releaseReadPause();
 	// Closing is stored before mOpenSent is read, and beginOpen() stores mOpenSent before it
 	// reads the state: either the OPEN is not sent, or this close sees it and resets.
 	auto transport = std::atomic_load(&mTransport);
@@ -267,8 +270,9 @@ void DataChannel::deliver(const char *data, size_t size, bool isString) {
 			// Polling mode, or earlier messages still wait: keep the order.
 			const auto &lim = limits::get();
 			bool full = mQueuedBytes >= lim.recvQueueBytes || mQueue.size() >= lim.recvQueueMessages;
-			if (full && mReliability.unreliable) {
-				// An unreliable channel may lose messages: drop rather than hold up the others.
+			if (full && (mReliability.unreliable || mState.load() == State::Closing)) {
+				// An unreliable channel may lose messages, and a closing one was given up by
+				// the user: drop rather than hold up the other channels.
 				if (++mDropped == 1 || mDropped % 1000 == 0)
 					LOG_WARNING("data channel " + std::to_string(id()) + ": receive queue full (" +
 					            std::to_string(mQueue.size()) + " messages, " + std::to_string(mQueuedBytes) +
@@ -279,7 +283,7 @@ void DataChannel::deliver(const char *data, size_t size, bool isString) {
 			mQueuedBytes += size;
 			// A reliable channel loses nothing: at its bound, stop reading from SCTP so that the
 			// receive window closes and the sender waits. This message was already read.
-			if (!mReliability.unreliable && !mPausing &&
+			if (!mReliability.unreliable && !mPausing && mState.load() != State::Closing &&
 			    (mQueuedBytes >= lim.recvQueueBytes || mQueue.size() >= lim.recvQueueMessages)) {
 				auto pause = std::atomic_load(&mTransport);
 				if (pause) {
