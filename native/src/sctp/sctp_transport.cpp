@@ -195,6 +195,7 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 SctpTransport::~SctpTransport() {
 	close();
 	*mAlive = false;
+	mLoop.cancel(mShutdownTimer);
 	stopTimers();
 }
 
@@ -473,6 +474,51 @@ void SctpTransport::close() {
 	gLive.erase(this);
 }
 
+void SctpTransport::shutdown(std::chrono::milliseconds bound, std::function<void()> done) {
+	if (mClosed || !mConnected || mShutdownDone) {
+		if (done)
+			done();
+		return;
+	}
+	mShutdownDone = std::move(done);
+	auto deadline = std::chrono::steady_clock::now() + bound;
+	auto alive = mAlive;
+	// Polled: the send queue drains through usrsctp's upcalls, and SHUTDOWN must wait for it.
+	mShutdownTimer = mLoop.addTimer(std::chrono::milliseconds(5), [this, alive, deadline] {
+		if (!*alive || !mShutdownDone) {
+			if (*alive)
+				mShutdownTimer = 0;
+			return false;
+		}
+		if (std::chrono::steady_clock::now() >= deadline) {
+			LOG_INFO("SCTP shutdown not complete within its bound; the association is aborted");
+			mShutdownTimer = 0;
+			finishShutdown();
+			return false;
+		}
+		if (!mShutdownSent) {
+			std::lock_guard lock(mSendMutex);
+			if (mQueue.empty() && mSocket && !mClosed) {
+				usrsctp_shutdown(mSocket, SHUT_WR);
+				mShutdownSent = true;
+			}
+		}
+		return true;
+	});
+}
+
+void SctpTransport::finishShutdown() {
+	if (!mShutdownDone)
+		return;
+	auto done = std::move(mShutdownDone);
+	mShutdownDone = nullptr;
+	if (mShutdownTimer) {
+		mLoop.cancel(mShutdownTimer);
+		mShutdownTimer = 0;
+	}
+	done();
+}
+
 int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
 	auto t = static_cast<SctpTransport *>(ulp);
 	if (!t->mClosed) {
@@ -510,6 +556,7 @@ int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *
 		// The socket was shut down by the peer.
 		if (!t->mClosed && t->mConnected.exchange(false) && t->mCallbacks.closed)
 			t->mCallbacks.closed();
+		t->finishShutdown();
 		return 1;
 	}
 	if (!t->mClosed) {
@@ -588,6 +635,7 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 			mConnected = false;
 			if (mCallbacks.closed)
 				mCallbacks.closed();
+			finishShutdown(); // a graceful shutdown we started is complete (or moot)
 		}
 		break;
 	}
