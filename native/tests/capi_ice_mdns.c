@@ -67,19 +67,8 @@ static void deliver(peer_t *o, char *cand) {
 
 static void on_description(int pc, const char *sdp, const char *type, void *ptr) {
 	(void)pc;
-	peer_t *o = ((peer_t *)ptr)->other;
 	CHECK(strstr(sdp, "a=candidate:") == NULL); /* trickled: only the callbacks carry them */
-	CHECK_EQ(rtcSetRemoteDescription(o->pc, sdp, type), 0);
-	pthread_mutex_lock(&o->mutex);
-	o->has_remote = 1;
-	int n = o->npending;
-	o->npending = 0;
-	pthread_mutex_unlock(&o->mutex);
-	for (int i = 0; i < n; ++i) {
-		rtcAddRemoteCandidate(o->pc, o->pending[i], o->pending_mid[i]);
-		free(o->pending[i]);
-		free(o->pending_mid[i]);
-	}
+	CHECK_EQ(peer_deliver_description(((peer_t *)ptr)->other, sdp, type), 0);
 }
 
 static void on_candidate(int pc, const char *cand, const char *mid, void *ptr) {

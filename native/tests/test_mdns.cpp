@@ -282,7 +282,7 @@ static void testResolver(bool multicastReply) {
 	CHECK_EQ(got.size(), 1u);
 	CHECK(!got.empty() && got[0] == "127.0.0.1");
 	CHECK(responder.queries >= 1);
-	CHECK(took < 1.0); // answered at once, not at the timeout
+	CHECK(took < 1.8); // answered, not timed out (2 s); about 5 ms natively
 	std::printf("resolver (%s reply): %zu address(es) in %.0f ms\n", multicastReply ? "multicast" : "unicast",
 	            got.size(), took * 1000);
 	// Nobody answers another name: nothing, after the bounded timeout.

@@ -426,7 +426,15 @@ static void testOtherBrowsers() {
 	auto ai = parse(kAiortcOffer, Type::Offer, &err);
 	CHECK(ai.has_value());
 	if (ai) {
-		CHECK_EQ(ai->fingerprintAlgorithm, "sha-256");
+		// Both fingerprints kept; the strongest hash is the one DTLS verifies.
+		CHECK_EQ(ai->fingerprintAlgorithm, "sha-384");
+		CHECK(contains(ai->fingerprint, "B2:79:26:9F"));
+		CHECK_EQ(ai->fingerprints.size(), size_t(2));
+		if (ai->fingerprints.size() == 2) {
+			CHECK_EQ(ai->fingerprints[0].first, "sha-256");
+			CHECK(contains(ai->fingerprints[0].second, "C4:FF:F4:24"));
+			CHECK_EQ(ai->fingerprints[1].first, "sha-384");
+		}
 		CHECK_EQ(ai->candidates.size(), size_t(3));
 		CHECK(ai->endOfCandidates);
 		CHECK_EQ(ai->maxMessageSize, 65536u);
@@ -706,8 +714,38 @@ static void testAddStreamsAttribute() {
 		CHECK_EQ(small->addStreamsUpTo, uint16_t(2048));
 }
 
+// Several a=fingerprint lines: every supported one is kept, the strongest selected whatever
+// the order; unsupported hashes next to a supported one are skipped.
+static void testFingerprintSelection() {
+	std::string err;
+	std::string sha1 = "a=fingerprint:sha-1 89:27:93:95:E6:CC:E3:33:56:DB:53:87:C7:04:94:86:2D:62:FD:4C\r\n";
+	std::string sha512 = "a=fingerprint:sha-512";
+	for (int i = 0; i < 64; ++i)
+		sha512 += (i ? ":" : " ") + std::string("AB");
+	sha512 += "\r\n";
+	std::string md5 = "a=fingerprint:md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n";
+	std::string sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+	                  "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
+	                  "a=mid:0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef012345\r\n" +
+	                  sha1 + md5 + sha512 + "a=setup:actpass\r\na=sctp-port:5000\r\n";
+	auto d = parse(sdp, Type::Offer, &err);
+	CHECK(d.has_value());
+	if (d) {
+		CHECK_EQ(d->fingerprintAlgorithm, "sha-512");
+		CHECK_EQ(d->fingerprint.size(), size_t(64 * 3 - 1));
+		CHECK_EQ(d->fingerprints.size(), size_t(2)); // md5 is not supported
+	}
+	// SHA-1 alone still parses (refusing it is the peer connection's policy).
+	auto only1 = parse(std::string(sdp).replace(sdp.find(md5), md5.size() + sha512.size(), ""), Type::Offer, &err);
+	CHECK(only1.has_value() && only1->fingerprintAlgorithm == "sha-1");
+	// max-message-size past 2^31 parses; the API getters clamp it to INT_MAX.
+	auto big = parse(sdp + "a=max-message-size:4294967296\r\n", Type::Offer, &err);
+	CHECK(big.has_value() && big->maxMessageSize == 4294967295u);
+}
+
 int main() {
 	testTypes();
+	testFingerprintSelection();
 	testOfferRoundTrip();
 	testChromiumOffer();
 	testBundleTagFallback();

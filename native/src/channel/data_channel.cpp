@@ -4,6 +4,7 @@
 #include "common/log.hpp"
 #include "pc/peer_connection.hpp"
 
+#include <climits>
 #include <cstring>
 
 namespace rtcimpl {
@@ -131,8 +132,8 @@ bool DataChannel::beginOpen() {
 int DataChannel::maxMessageSize() const {
 	uint32_t remote = mRemoteMaxMessageSize.load();
 	if (remote == 0) // RFC 8841: 0 means the peer takes any size; keep ours as the bound
-		return int(mLocalMaxMessageSize);
-	return int(remote);
+		remote = mLocalMaxMessageSize;
+	return remote > uint32_t(INT_MAX) ? INT_MAX : int(remote); // the C API returns int
 }
 
 int DataChannel::bufferedAmount() const {

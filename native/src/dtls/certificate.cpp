@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <stdexcept>
+#include <vector>
 
 namespace rtcimpl {
 
@@ -18,7 +19,10 @@ EVP_PKEY *generateKey(rtcCertificateType type) {
 	return EVP_EC_gen("prime256v1");
 }
 
-X509 *makeSelfSigned(EVP_PKEY *key) {
+constexpr long kLifetimeS = 30L * 24 * 3600;
+constexpr long kRenewBeforeS = 7L * 24 * 3600;
+
+X509 *makeSelfSigned(EVP_PKEY *key, std::time_t now) {
 	X509 *x = X509_new();
 	if (!x)
 		return nullptr;
@@ -30,8 +34,8 @@ X509 *makeSelfSigned(EVP_PKEY *key) {
 	BIGNUM *serial = BN_bin2bn(serialBytes, sizeof(serialBytes), nullptr);
 	BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x));
 	BN_free(serial);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 30L * 24 * 3600);
+	X509_time_adj_ex(X509_getm_notBefore(x), 0, -3600, &now);
+	X509_time_adj_ex(X509_getm_notAfter(x), 0, kLifetimeS, &now);
 	X509_NAME *name = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 	                           reinterpret_cast<const unsigned char *>("webrtcnative"), -1, -1, 0);
@@ -45,19 +49,28 @@ X509 *makeSelfSigned(EVP_PKEY *key) {
 }
 } // namespace
 
-std::shared_ptr<Certificate> Certificate::get(rtcCertificateType type) {
+std::shared_ptr<Certificate> Certificate::get(rtcCertificateType type, std::time_t now) {
 	static std::mutex mutex;
 	// Never destroyed: the shared DTLS contexts hold these certificates for the process.
 	static auto *cache = new std::map<int, std::shared_ptr<Certificate>>();
+	// Replaced certificates stay alive too: the DTLS context cache is keyed by their address,
+	// which must not be reused by a later certificate (one small object per 23 days).
+	static auto *retired = new std::vector<std::shared_ptr<Certificate>>();
 	if (type == RTC_CERTIFICATE_DEFAULT)
 		type = RTC_CERTIFICATE_ECDSA;
 	std::lock_guard lock(mutex);
 	auto &slot = (*cache)[int(type)];
+	if (slot && !slot->validAt(now + kRenewBeforeS)) {
+		LOG_INFO("DTLS certificate expires within " + std::to_string(kRenewBeforeS / 86400) +
+		         " days; generating a new one");
+		retired->push_back(std::move(slot));
+		slot.reset();
+	}
 	if (!slot) {
 		EVP_PKEY *key = generateKey(type);
 		if (!key)
 			throw std::runtime_error("certificate key generation failed");
-		X509 *x509 = makeSelfSigned(key);
+		X509 *x509 = makeSelfSigned(key, now);
 		if (!x509) {
 			EVP_PKEY_free(key);
 			throw std::runtime_error("certificate signing failed");
@@ -66,6 +79,11 @@ std::shared_ptr<Certificate> Certificate::get(rtcCertificateType type) {
 		LOG_DEBUG("generated DTLS certificate, fingerprint sha-256 " + slot->fingerprint());
 	}
 	return slot;
+}
+
+bool Certificate::validAt(std::time_t when) const {
+	return X509_cmp_time(X509_get0_notBefore(mX509), &when) < 0 &&
+	       X509_cmp_time(X509_get0_notAfter(mX509), &when) > 0;
 }
 
 Certificate::Certificate(X509 *x509, EVP_PKEY *key)

@@ -23,10 +23,25 @@ std::string percentDecode(const std::string &s) {
 }
 } // namespace
 
+std::string IceServer::redact(const std::string &url) {
+	// user:password@ sits between the scheme's colon (and optional "//") and the last '@'.
+	auto at = url.rfind('@');
+	auto colon = url.find(':');
+	if (at == std::string::npos || colon == std::string::npos || colon > at)
+		return url;
+	auto start = colon + 1;
+	if (url.compare(start, 2, "//") == 0)
+		start += 2;
+	auto sep = url.find(':', start);
+	if (sep == std::string::npos || sep > at)
+		return url.substr(0, start) + "***" + url.substr(at); // unsure what is secret: all
+	return url.substr(0, sep + 1) + "***" + url.substr(at);
+}
+
 std::optional<IceServer> IceServer::parse(const std::string &url, std::string *error) {
 	auto fail = [&](const std::string &why) -> std::optional<IceServer> {
 		if (error)
-			*error = "invalid ICE server URL \"" + url + "\": " + why;
+			*error = "invalid ICE server URL \"" + redact(url) + "\": " + why;
 		return std::nullopt;
 	};
 	IceServer s;
@@ -37,8 +52,10 @@ std::optional<IceServer> IceServer::parse(const std::string &url, std::string *e
 	std::string rest = url.substr(colon + 1);
 	if (rest.rfind("//", 0) == 0)
 		rest = rest.substr(2);
-	if (scheme == "stun" || scheme == "stuns") {
+	if (scheme == "stun") {
 		s.type = Type::Stun;
+	} else if (scheme == "stuns") {
+		return fail("stuns (STUN over TLS) is not supported; use stun: or turns:");
 	} else if (scheme == "turn") {
 		s.type = Type::Turn;
 	} else if (scheme == "turns") {
@@ -54,7 +71,7 @@ std::optional<IceServer> IceServer::parse(const std::string &url, std::string *e
 		if (query == "transport=tcp" && s.transport != Transport::Tls)
 			s.transport = Transport::Tcp;
 		else if (query != "transport=udp" && query != "transport=tcp")
-			return fail("unsupported query \"" + query + "\"");
+			return fail("unsupported query \"" + redact(query) + "\"");
 	}
 	if (auto at = rest.rfind('@'); at != std::string::npos) {
 		std::string user = rest.substr(0, at);

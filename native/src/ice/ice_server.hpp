@@ -1,4 +1,6 @@
 // ICE server URLs: "stun:host[:port]", "turn[s]:[user:pass@]host[:port][?transport=udp|tcp]".
+// "stuns:" (STUN over TLS, RFC 7064) is refused: libnice has no TLS for STUN, and a silent
+// downgrade to plain STUN would be a surprise.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +18,11 @@ struct IceServer {
 	uint16_t port = 3478;
 	std::string username, password;
 
-	// nullopt and *error on a malformed URL.
+	// nullopt and *error on a malformed or unsupported URL (error messages never hold the
+	// password).
 	static std::optional<IceServer> parse(const std::string &url, std::string *error);
+	// The URL with the password of "user:password@" replaced by "***", for logs and errors.
+	static std::string redact(const std::string &url);
 };
 
 } // namespace rtcimpl

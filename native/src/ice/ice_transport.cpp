@@ -159,7 +159,7 @@ void IceTransport::applyServers(const Config &config) {
 		}
 		if (server->type == IceServer::Type::Stun) {
 			if (haveStun) {
-				LOG_WARNING("libnice uses one STUN server; ignoring " + url);
+				LOG_WARNING("libnice uses one STUN server; ignoring " + IceServer::redact(url));
 				continue;
 			}
 			g_object_set(G_OBJECT(mAgent), "stun-server", ip.c_str(), "stun-server-port",

@@ -6,6 +6,8 @@
 #include "common/registry.hpp"
 
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <openssl/rand.h>
 #include <stdexcept>
 
@@ -18,6 +20,14 @@ constexpr uint16_t kSctpPort = 5000;
 // means disconnected; kDisconnectedGraceMs more of it means failed.
 constexpr int kSilenceMs = 5000;
 constexpr int kDisconnectedGraceMs = 10000;
+// rtcClosePeerConnection waits at most this long for the SCTP SHUTDOWN handshake (data sent
+// before the close is acknowledged first), then aborts.
+constexpr int kGracefulCloseMs = 2000;
+
+bool sha1FingerprintAllowed() {
+	const char *env = std::getenv("WEBRTCNATIVE_ALLOW_SHA1_FINGERPRINT");
+	return env && std::string(env) == "1";
+}
 
 int64_t nowMs() {
 	return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -244,6 +254,13 @@ int PeerConnection::setRemoteDescription(const char *sdpText, const char *typeSt
 			LOG_WARNING("setRemoteDescription: " + error);
 			return RTC_ERR_INVALID;
 		}
+		// SHA-1 is too weak to pin a certificate (RFC 8122 section 5 prefers SHA-256 or
+		// stronger); a peer offering nothing better is refused unless the host opts in.
+		if (desc->fingerprintAlgorithm == "sha-1" && !sha1FingerprintAllowed()) {
+			LOG_WARNING("setRemoteDescription: the peer's only certificate fingerprint is SHA-1; "
+			            "refused (WEBRTCNATIVE_ALLOW_SHA1_FINGERPRINT=1 accepts it)");
+			return RTC_ERR_INVALID;
+		}
 		if (mRemote && mTransportsStarted &&
 		    (desc->iceUfrag != mRemote->iceUfrag || desc->fingerprint != mRemote->fingerprint)) {
 			LOG_WARNING("setRemoteDescription: ICE restart or new DTLS certificate is not supported");
@@ -433,7 +450,8 @@ int PeerConnection::maxStreamLocked() const {
 
 int PeerConnection::remoteMaxMessageSize() const {
 	uint32_t v = mRemoteMaxMessageSize.load();
-	return v == 0 ? int(mConfig.maxMessageSize) : int(v);
+	v = v == 0 ? mConfig.maxMessageSize : v;
+	return v > uint32_t(INT_MAX) ? INT_MAX : int(v); // the C API returns int
 }
 
 void PeerConnection::onIceCandidate(const std::string &candidate) {
@@ -604,7 +622,17 @@ void PeerConnection::close() {
 		keep->loop().cancel(keep->mLivenessTimer);
 		keep->mLivenessTimer = 0;
 		keep->closeAllChannels();
-		keep->closeTransports();
+		// Graceful SCTP end: messages the application already sent still reach the peer
+		// (bounded); the transports go after it. rtcDeletePeerConnection aborts (destroy()).
+		std::shared_ptr<SctpTransport> sctp;
+		{
+			std::lock_guard lock(keep->mMutex);
+			sctp = keep->mSctp;
+		}
+		if (sctp)
+			sctp->shutdown(std::chrono::milliseconds(kGracefulCloseMs), [keep] { keep->closeTransports(); });
+		else
+			keep->closeTransports();
 		keep->changeState(RTC_CLOSED);
 	};
 	// Transports must not be torn down from inside their own callbacks, and one loop never
@@ -615,6 +643,15 @@ void PeerConnection::close() {
 		loop().runSync(work);
 }
 
-void PeerConnection::destroy() { close(); }
+void PeerConnection::destroy() {
+	close();
+	// Deleting does not wait for the graceful SCTP shutdown close() started: abort it.
+	auto keep = self();
+	auto work = [keep] { keep->closeTransports(); };
+	if (EventLoop::onAnyLoop())
+		loop().post(work);
+	else
+		loop().runSync(work);
+}
 
 } // namespace rtcimpl

@@ -225,6 +225,8 @@ void PeerConnection::openChannels() {
 
 
 void PeerConnection::onSctpMessage(uint16_t stream, uint32_t ppid, const char *data, size_t size) {
+	if (mClosed)
+		return; // arriving while our graceful shutdown runs: no channel is left for it
 	if (ppid == uint32_t(Ppid::Dcep)) {
 		onDcepMessage(stream, data, size);
 		return;

@@ -246,6 +246,7 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 
 SctpTransport::~SctpTransport() {
 	close();
+	mLoop.cancel(mShutdownTimer);
 	stopTimers();
 }
 
@@ -567,6 +568,52 @@ void SctpTransport::upcall(struct socket *, void *arg, int) {
 		t->scheduleEvents();
 }
 
+void SctpTransport::shutdown(std::chrono::milliseconds bound, std::function<void()> done) {
+	if (mClosed || !mConnected || mShutdownDone) {
+		if (done)
+			done();
+		return;
+	}
+	mShutdownDone = std::move(done);
+	auto deadline = std::chrono::steady_clock::now() + bound;
+	// Polled: the send queue drains through usrsctp's upcalls, and SHUTDOWN must wait for it.
+	mShutdownTimer = mLoop.addTimer(std::chrono::milliseconds(5), [this, weak = weak_from_this(), deadline] {
+		auto keep = weak.lock();
+		if (!keep)
+			return false;
+		if (!mShutdownDone) {
+			mShutdownTimer = 0;
+			return false;
+		}
+		if (std::chrono::steady_clock::now() >= deadline) {
+			LOG_INFO("SCTP shutdown not complete within its bound; the association is aborted");
+			mShutdownTimer = 0;
+			finishShutdown();
+			return false;
+		}
+		if (!mShutdownSent) {
+			std::lock_guard lock(mSendMutex);
+			if (mQueues.empty() && mSocket && !mClosed) {
+				usrsctp_shutdown(mSocket, SHUT_WR);
+				mShutdownSent = true;
+			}
+		}
+		return true;
+	});
+}
+
+void SctpTransport::finishShutdown() {
+	if (!mShutdownDone)
+		return;
+	auto done = std::move(mShutdownDone);
+	mShutdownDone = nullptr;
+	if (mShutdownTimer) {
+		mLoop.cancel(mShutdownTimer);
+		mShutdownTimer = 0;
+	}
+	done();
+}
+
 void SctpTransport::scheduleEvents() {
 	if (mEventsScheduled.exchange(true))
 		return;
@@ -635,6 +682,7 @@ void SctpTransport::handleEnd() {
 	// The socket was shut down by the peer, or failed.
 	if (!mClosed && mConnected.exchange(false) && mCallbacks.closed)
 		mCallbacks.closed();
+	finishShutdown(); // a graceful shutdown we started is complete (or moot)
 }
 
 void SctpTransport::handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid,
@@ -727,6 +775,7 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 			mConnected = false;
 			if (mCallbacks.closed)
 				mCallbacks.closed();
+			finishShutdown(); // a graceful shutdown we started is complete (or moot)
 		}
 		break;
 	}

@@ -76,7 +76,11 @@ public:
 	// Resets our outgoing side of a stream, after its queued messages. False when the
 	// association is not up (nothing to reset on the wire, and no notification will follow).
 	bool resetStream(uint16_t stream);
-	void close();
+	void close(); // abort (linger 0): whatever is unsent or unacknowledged is lost
+	// Graceful end (RFC 4960 section 9.2): what is queued here is handed to usrsctp, then a
+	// SHUTDOWN goes out once usrsctp has everything acknowledged. `done` runs once, on the loop,
+	// when the shutdown completed, the association died, or `bound` passed. Loop thread.
+	void shutdown(std::chrono::milliseconds bound, std::function<void()> done);
 	bool isConnected() const { return mConnected.load(); }
 	// The highest stream id this association can ever use. With a peer that takes add-streams
 	// requests (another WebRtcNative) that is 65534, or less if either side's
@@ -162,6 +166,11 @@ private:
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
 	std::atomic<bool> mEventsScheduled{false};
 	std::atomic<int> mReadPauses{0};
+	// Graceful shutdown in progress (loop thread).
+	std::function<void()> mShutdownDone;
+	guint mShutdownTimer = 0;
+	bool mShutdownSent = false;
+	void finishShutdown();
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
 	std::unordered_map<uint16_t, size_t> mOversized;           // loop thread: bytes seen so far

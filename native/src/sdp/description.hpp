@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rtcimpl::sdp {
@@ -34,8 +35,11 @@ struct Description {
 	std::string dataMid;           // mid of the data section
 	std::string iceUfrag, icePwd;  // media-level, falling back to session-level
 	bool iceLite = false;
-	std::string fingerprintAlgorithm; // lower case, e.g. "sha-256"
-	std::string fingerprint;          // upper-case hex pairs joined by ':'
+	// The strongest supported fingerprint (the one DTLS verifies), lower-case algorithm, e.g.
+	// "sha-256", and upper-case hex pairs joined by ':'; every supported one in `fingerprints`.
+	std::string fingerprintAlgorithm;
+	std::string fingerprint;
+	std::vector<std::pair<std::string, std::string>> fingerprints; // (algorithm, hex), SDP order
 	Setup setup = Setup::ActPass;
 	uint16_t sctpPort = 5000;
 	uint32_t maxMessageSize = 65536; // RFC 8841: 64 KiB when the attribute is absent; 0 = unlimited
@@ -50,6 +54,7 @@ struct Description {
 // Parses a description. On failure returns nullopt and sets *error to a one-line reason.
 // Requirements checked: v= line first, at least one m-line, a data section, ice-ufrag/pwd,
 // a fingerprint (sha-256, sha-384, sha-512 or sha-1 accepted; others rejected), valid setup.
+// Refusing SHA-1-only peers is the peer connection's policy (weakFingerprintAllowed()).
 std::optional<Description> parse(std::string_view sdp, Type type, std::string *error);
 
 // What this side puts into its own description.

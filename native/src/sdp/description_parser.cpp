@@ -98,10 +98,12 @@ void parseMLine(std::string_view value, size_t index, Section &sec) {
 	}
 }
 
-// Fingerprint list at one level: picks the first supported hash; a supported hash with the
-// wrong length is an error. Returns false if the list has no usable fingerprint, with
+// Fingerprint list at one level (RFC 8122 section 5: any of them may match the certificate):
+// keeps every supported one and selects the strongest hash for verification; a supported hash
+// with the wrong length is an error. Returns false if the list has no usable fingerprint, with
 // *unsupported set to the first unsupported algorithm seen.
 bool pickFingerprint(const std::vector<Attr> &attrs, Description &desc, std::string *unsupported) {
+	size_t best = 0; // digest length of the selected one: longer is stronger here
 	for (const auto &a : attrs) {
 		if (a.name != "fingerprint")
 			continue;
@@ -140,11 +142,16 @@ bool pickFingerprint(const std::vector<Attr> &attrs, Description &desc, std::str
 		if (bytes != expected)
 			throwError("fingerprint length does not match " + algo + " (expected " +
 			      std::to_string(expected) + " bytes)");
-		desc.fingerprintAlgorithm = std::move(algo);
-		desc.fingerprint = std::move(normalized);
-		return true;
+		if (desc.fingerprints.size() >= 16)
+			throwError("too many fingerprints");
+		desc.fingerprints.push_back({algo, normalized});
+		if (expected > best) {
+			best = expected;
+			desc.fingerprintAlgorithm = std::move(algo);
+			desc.fingerprint = std::move(normalized);
+		}
 	}
-	return false;
+	return best > 0;
 }
 
 Setup parseSetup(std::string_view v) {

@@ -79,11 +79,14 @@ static void on_description(int pc, const char *sdp, const char *type, void *ptr)
 	(void)pc;
 	if (!p->auto_signal)
 		return;
-	peer_t *o = p->other;
+	peer_deliver_description(p->other, sdp, type);
+}
+
+int peer_deliver_description(peer_t *o, const char *sdp, const char *type) {
 	int r = rtcSetRemoteDescription(o->pc, sdp, type);
 	if (r < 0) {
 		fprintf(stderr, "setRemoteDescription failed: %d\n", r);
-		return;
+		return r;
 	}
 	pthread_mutex_lock(&o->mutex);
 	o->has_remote = 1;
@@ -95,6 +98,7 @@ static void on_description(int pc, const char *sdp, const char *type, void *ptr)
 		free(o->pending[i]);
 		free(o->pending_mid[i]);
 	}
+	return 0;
 }
 
 static void on_candidate(int pc, const char *cand, const char *mid, void *ptr) {

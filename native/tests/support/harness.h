@@ -83,6 +83,10 @@ void pair_release(pair_t *p);
 channel_t *pair_open_channel(pair_t *p, const char *label, int incoming_index, channel_t **remote);
 rtcConfiguration loopback_config(void);
 
+/* Sets a description as o's remote one, then hands o the candidates that waited for it (what
+ * the default signaling does; for tests that alter descriptions in flight). */
+int peer_deliver_description(peer_t *o, const char *sdp, const char *type);
+
 /* Waits until both peers are RTC_CONNECTED (returns 1) or the timeout passes (0). */
 int pair_wait_connected(pair_t *p, double timeout_s);
 int peer_wait_state(peer_t *p, rtcState state, double timeout_s);
