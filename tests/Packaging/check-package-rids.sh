@@ -103,8 +103,10 @@ mini="$work/mini-root"; lib="lib/aarch64-linux-gnu"
 mkdir -p "$mini/$lib" "$mini/lib" "$mini/tmp"
 for f in ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 \
          libstdc++.so.6 libgcc_s.so.1 libz.so.1; do
-  src="$(readlink -f "$sysroot/$lib/$f" 2>/dev/null || readlink -f "$sysroot/usr/$lib/$f")"
-  [ -f "$src" ] && cp "$src" "$mini/$lib/$f"
+  for src in "$sysroot/$lib/$f" "$sysroot/usr/$lib/$f"; do
+    if [ -e "$src" ]; then cp "$(readlink -f "$src")" "$mini/$lib/$f"; break; fi
+  done
+  [ -e "$mini/$lib/$f" ] || { fail "$f not found in $sysroot"; finish; }
 done
 ln -s "aarch64-linux-gnu/ld-linux-aarch64.so.1" "$mini/lib/ld-linux-aarch64.so.1"
 if DOTNET_EnableWriteXorExecute=0 timeout 300 qemu-aarch64-static -L "$mini" "$work/out-linux-arm64/Consumer" \
