@@ -148,7 +148,7 @@ build_libnice() {
 
 build_openssl() {
   ./Configure mingw64 --cross-compile-prefix=$HOST- --prefix="$PREFIX" --libdir=lib \
-    no-shared no-tests no-apps >/dev/null
+    no-shared no-tests         >/dev/null
   make -j "$JOBS" build_libs >/dev/null
   make install_dev >/dev/null
 }

@@ -42,7 +42,8 @@ check_rid() {  # check_rid <rid> <main file> <command...>
 check_rid linux-x64 libwebrtcnative.so bash -c '"$0" "$1" X86-64' "$here/check-native-deps-elf.sh"
 check_rid linux-arm64 libwebrtcnative.so bash -c '"$0" "$1" AArch64' "$here/check-native-deps-elf.sh"
 check_rid win-x64 webrtcnative.dll bash "$here/check-native-deps-win.sh"
-if unzip -l "$nupkg" | grep -q ' THIRD-PARTY-NOTICES.txt$'; then pass "THIRD-PARTY-NOTICES.txt is in the package"
+listing="$(unzip -l "$nupkg")"   # (not piped into grep -q: an early exit would SIGPIPE unzip)
+if grep -q ' THIRD-PARTY-NOTICES.txt$' <<<"$listing"; then pass "THIRD-PARTY-NOTICES.txt is in the package"
 else fail "THIRD-PARTY-NOTICES.txt is not in the package"; fi
 
 # --- 2. consumer publish per RID ---------------------------------------------------------
@@ -80,8 +81,8 @@ else
 fi
 if publish linux-arm64 true; then
   out="$work/out-linux-arm64"
-  if [ -f "$out/libwebrtcnative.so" ] && readelf -h "$out/libwebrtcnative.so" | grep -q AArch64 \
-     && ! ls "$out"/*.dll 2>/dev/null | grep -qi webrtcnative; then
+  if [ -f "$out/libwebrtcnative.so" ] && [[ "$(readelf -h "$out/libwebrtcnative.so")" == *AArch64* ]] \
+     && [ ! -e "$out/webrtcnative.dll" ]; then
     pass "dotnet publish -r linux-arm64: the AArch64 libwebrtcnative.so and its libraries in the output"
   else
     ls "$out"; fail "dotnet publish -r linux-arm64: native files wrong (listing above)"
@@ -102,8 +103,10 @@ mini="$work/mini-root"; lib="lib/aarch64-linux-gnu"
 mkdir -p "$mini/$lib" "$mini/lib" "$mini/tmp"
 for f in ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 \
          libstdc++.so.6 libgcc_s.so.1 libz.so.1; do
-  src="$(readlink -f "$sysroot/$lib/$f" 2>/dev/null || readlink -f "$sysroot/usr/$lib/$f")"
-  [ -f "$src" ] && cp "$src" "$mini/$lib/$f"
+  for src in "$sysroot/$lib/$f" "$sysroot/usr/$lib/$f"; do
+    if [ -e "$src" ]; then cp "$(readlink -f "$src")" "$mini/$lib/$f"; break; fi
+  done
+  [ -e "$mini/$lib/$f" ] || { fail "$f not found in $sysroot"; finish; }
 done
 ln -s "aarch64-linux-gnu/ld-linux-aarch64.so.1" "$mini/lib/ld-linux-aarch64.so.1"
 if DOTNET_EnableWriteXorExecute=0 timeout 300 qemu-aarch64-static -L "$mini" "$work/out-linux-arm64/Consumer" \
