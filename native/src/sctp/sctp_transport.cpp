@@ -69,6 +69,10 @@ void stopTimers() {
 	});
 }
 
+sctp::WindowTuner windowTuner(int initial, bool tune) {
+	return sctp::WindowTuner(size_t(initial), tune ? size_t(sctp::current().maxWindowSize) : size_t(initial));
+}
+
 template <typename T> bool setOpt(struct socket *s, int level, int name, const T &value) {
 	return usrsctp_setsockopt(s, level, name, &value, socklen_t(sizeof(T))) == 0;
 }
@@ -106,7 +110,12 @@ void SctpTransport::init() {
 SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize,
                              int mtu, uint16_t peerAddStreamsUpTo, LowerSend lowerSend, Callbacks callbacks)
     : mLoop(loop), mLocalPort(localPort), mRemotePort(remotePort), mMaxRecvMessageSize(maxRecvMessageSize),
-      mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
+      mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)),
+      mSendTuner(windowTuner(sctp::current().sendBufferSize, sctp::current().tuneSend)),
+      mRecvTuner(windowTuner(sctp::current().recvBufferSize, sctp::current().tuneRecv)),
+      mBaseRtoMinMs(uint32_t(sctp::current().minRetransmitTimeoutMs)),
+      mRtoMaxMs(uint32_t(sctp::current().maxRetransmitTimeoutMs)),
+      mRtoInitialMs(uint32_t(sctp::current().initialRetransmitTimeoutMs)) {
 	init();
 	// Streams beyond the setup's 1024 only with a peer known to answer add-streams requests:
 	// pion, for one, ignores them, and an unanswered request would hold up every later stream
@@ -270,8 +279,11 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		wantStreams(int(stream) + 1); // the message waits in the queue for the new streams
 	if (mQueue.empty() && streamReady) {
 		int r = trySend(stream, ppid, data, size, reliability);
-		if (r > 0)
+		if (r > 0) {
+			if (mSendTuner.count(size))
+				tuneSend();
 			return true;
+		}
 		if (r < 0)
 			return false;
 	}
@@ -319,6 +331,8 @@ void SctpTransport::flush() {
 			int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), p.reliability);
 			if (r == 0)
 				break;
+			if (mSendTuner.count(p.data.size()))
+				tuneSend();
 			size_t before = mBuffered[p.stream];
 			addBuffered(p.stream, -long(p.data.size()));
 			changed.push_back({p.stream, before, mBuffered[p.stream]});
@@ -336,6 +350,53 @@ void SctpTransport::flush() {
 	if (mCallbacks.bufferedAmount)
 		for (auto &c : changed)
 			mCallbacks.bufferedAmount(c.stream, c.before, c.after);
+}
+
+bool SctpTransport::pathStatus(struct sctp_status &st) {
+	socklen_t len = sizeof(st);
+	if (!mSocket || usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_STATUS, &st, &len) != 0)
+		return false;
+	uint32_t srtt = st.sstat_primary.spinfo_srtt;
+	// RFC 4960's RTO = srtt + 4 * rttvar comes within a few ms of srtt on a steady path, so a
+	// SACK held back by the peer's delayed-ack timer or a busy host fires a spurious T3 timeout
+	// that collapses cwnd to one MTU (this was the 41 s drain at 200 ms RTT). Like TCP's 200 ms
+	// floor on its variance term, the timeout here never goes below srtt + 200 ms.
+	uint32_t floor = std::min(mRtoMaxMs, std::max(mBaseRtoMinMs, srtt + 200));
+	if (srtt > 0 && (floor > mRtoFloorMs + 20 || floor + 20 < mRtoFloorMs)) {
+		struct sctp_rtoinfo rto{};
+		rto.srto_min = floor;
+		rto.srto_max = mRtoMaxMs;
+		rto.srto_initial = std::max(floor, std::min(mRtoInitialMs, mRtoMaxMs));
+		if (setOpt(mSocket, IPPROTO_SCTP, SCTP_RTOINFO, rto))
+			mRtoFloorMs = floor;
+	}
+	return true;
+}
+
+void SctpTransport::tuneSend() {
+	struct sctp_status st{};
+	if (!pathStatus(st))
+		return;
+	if (size_t next = mSendTuner.checkInFlight(st.sstat_primary.spinfo_cwnd)) {
+		setOpt(mSocket, SOL_SOCKET, SO_SNDBUF, int(next));
+		LOG_DEBUG("SCTP send window " + std::to_string(next) + " (cwnd " +
+		          std::to_string(st.sstat_primary.spinfo_cwnd) + ")");
+	}
+}
+
+void SctpTransport::tuneReceive(std::chrono::steady_clock::time_point at) {
+	mRecvTunePosted = false;
+	std::lock_guard lock(mSendMutex);
+	if (mClosed || !mSocket)
+		return;
+	struct sctp_status st{};
+	if (!pathStatus(st))
+		return;
+	auto srtt = std::chrono::milliseconds(std::max<uint32_t>(st.sstat_primary.spinfo_srtt, 1));
+	if (size_t next = mRecvTuner.check(at, srtt)) {
+		setOpt(mSocket, SOL_SOCKET, SO_RCVBUF, int(next));
+		LOG_DEBUG("SCTP receive window " + std::to_string(next) + " (srtt " + std::to_string(srtt.count()) + " ms)");
+	}
 }
 
 void SctpTransport::resetStream(uint16_t stream) {
@@ -525,6 +586,15 @@ int SctpTransport::receiveCallback(struct socket *, union sctp_sockstore, void *
 
 void SctpTransport::handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid,
                                bool eor) {
+	if (mRecvTuner.count(length) && !mRecvTunePosted) {
+		// Inside usrsctp's upcall: its socket options wait until the upcall has returned.
+		mRecvTunePosted = true;
+		auto alive = mAlive;
+		mLoop.post([this, alive, at = std::chrono::steady_clock::now()] {
+			if (*alive)
+				tuneReceive(at);
+		});
+	}
 	auto it = mPartial.find(stream);
 	if (eor && it == mPartial.end()) {
 		if (mCallbacks.message)
@@ -576,6 +646,17 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 				if (!mQueue.empty())
 					scheduleFlush();
 			}
+			// The handshake's round trip sets the first RTO floor; socket options wait until
+			// usrsctp's upcall has returned.
+			auto alive = mAlive;
+			mLoop.post([this, alive] {
+				if (!*alive)
+					return;
+				std::lock_guard lock(mSendMutex);
+				struct sctp_status st{};
+				if (!mClosed)
+					pathStatus(st);
+			});
 			if (!mConnected.exchange(true)) {
 				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
 				          " in " + std::to_string(ac.sac_inbound_streams));

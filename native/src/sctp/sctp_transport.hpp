@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/event_loop.hpp"
+#include "sctp/window_tuner.hpp"
 
 #include <usrsctp.h>
 
@@ -105,6 +106,10 @@ private:
 	void refuseStreamsFrom(int first);             // mSendMutex held
 	void scheduleGrow(std::chrono::milliseconds delay);
 	void onStreamChange(const struct sctp_stream_change_event &e);
+	// Window auto-tuning and the per-association RTO floor (see sctp_settings.hpp).
+	bool pathStatus(struct sctp_status &status); // mSendMutex held; also raises the RTO floor
+	void tuneSend();                         // mSendMutex held, after usrsctp took more data
+	void tuneReceive(std::chrono::steady_clock::time_point at); // loop thread, outside upcalls
 
 	EventLoop &mLoop;
 	struct socket *mSocket = nullptr;
@@ -128,6 +133,11 @@ private:
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
 	std::atomic<bool> mFlushScheduled{false};
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
+	sctp::WindowTuner mSendTuner;    // mSendMutex
+	sctp::WindowTuner mRecvTuner;    // loop thread
+	bool mRecvTunePosted = false;    // loop thread
+	uint32_t mRtoFloorMs = 0;        // mSendMutex
+	const uint32_t mBaseRtoMinMs, mRtoMaxMs, mRtoInitialMs;
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
 	std::unordered_map<uint16_t, uint32_t> mPartialPpid;
