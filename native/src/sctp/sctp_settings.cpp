@@ -22,6 +22,8 @@ void set(const rtcSctpSettings &s) {
 		auto pick = [](int v, int def) { return v > 0 ? v : def; };
 		gSettings.recvBufferSize = pick(s.recvBufferSize, d.recvBufferSize);
 		gSettings.sendBufferSize = pick(s.sendBufferSize, d.sendBufferSize);
+		gSettings.tuneRecv = s.recvBufferSize <= 0; // a size set by the application stays fixed
+		gSettings.tuneSend = s.sendBufferSize <= 0;
 		gSettings.maxChunksOnQueue = pick(s.maxChunksOnQueue, d.maxChunksOnQueue);
 		gSettings.initialCongestionWindow = pick(s.initialCongestionWindow, d.initialCongestionWindow);
 		gSettings.maxBurst = s.maxBurst < 0 ? -1 : pick(s.maxBurst, d.maxBurst);

@@ -6,13 +6,24 @@
 namespace rtcimpl::sctp {
 
 struct Settings {
+	// Starting windows. Unless rtcSetSctpSettings sets them (then they stay fixed), each grows
+	// per association while the path needs it, up to maxWindowSize (sctp/window_tuner.hpp).
+	// They are limits, not allocations: an idle association holds no buffer memory. The send
+	// side starts small because what usrsctp holds unsent is not in bufferedAmount's reach:
+	// on a slow path it is what a sender's high-water mark cannot see.
 	int recvBufferSize = 4 * 1024 * 1024;
-	int sendBufferSize = 4 * 1024 * 1024;
+	int sendBufferSize = 1024 * 1024;
+	int maxWindowSize = 32 * 1024 * 1024; // 200 ms RTT at 100 MB/s needs 20 MB in flight
+	bool tuneRecv = true;
+	bool tuneSend = true;
 	int maxChunksOnQueue = 0;
 	int initialCongestionWindow = 10; // MTUs; RFC 4960's 3 is slow to start on fast paths
 	int maxBurst = 0;
 	int congestionControlModule = 0;
 	int delayedSackTimeMs = 20;
+	// Floor of the retransmission timeout. Each association raises its own to srtt + 200 ms
+	// (sctp_transport.cpp): with a steady delay RFC 4960's srtt + 4 * rttvar comes within a few
+	// ms of srtt, and one delayed SACK then fires a spurious timeout that resets cwnd to 1 MTU.
 	int minRetransmitTimeoutMs = 200;
 	int maxRetransmitTimeoutMs = 10000;
 	int initialRetransmitTimeoutMs = 1000;

@@ -73,6 +73,10 @@ void stopTimers() {
 	});
 }
 
+sctp::WindowTuner windowTuner(int initial, bool tune) {
+	return sctp::WindowTuner(size_t(initial), tune ? size_t(sctp::current().maxWindowSize) : size_t(initial));
+}
+
 template <typename T> bool setOpt(struct socket *s, int level, int name, const T &value) {
 	return usrsctp_setsockopt(s, level, name, &value, socklen_t(sizeof(T))) == 0;
 }
@@ -149,7 +153,12 @@ bool SctpTransport::finish() {
 SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remotePort, uint32_t maxRecvMessageSize,
                              int mtu, uint16_t peerAddStreamsUpTo, LowerSend lowerSend, Callbacks callbacks)
     : mLoop(loop), mLocalPort(localPort), mRemotePort(remotePort), mMaxRecvMessageSize(maxRecvMessageSize),
-      mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)) {
+      mMtu(mtu), mLowerSend(std::move(lowerSend)), mCallbacks(std::move(callbacks)),
+      mSendTuner(windowTuner(sctp::current().sendBufferSize, sctp::current().tuneSend)),
+      mRecvTuner(windowTuner(sctp::current().recvBufferSize, sctp::current().tuneRecv)),
+      mBaseRtoMinMs(uint32_t(sctp::current().minRetransmitTimeoutMs)),
+      mRtoMaxMs(uint32_t(sctp::current().maxRetransmitTimeoutMs)),
+      mRtoInitialMs(uint32_t(sctp::current().initialRetransmitTimeoutMs)) {
 	init();
 	// Streams beyond the setup's 1024 only with a peer known to answer add-streams requests:
 	// pion, for one, ignores them, and an unanswered request would hold up every later stream
@@ -325,8 +334,11 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		// Nothing of this stream waits: straight to usrsctp. Other streams' queued messages
 		// need not go first (no order across streams).
 		int r = trySend(stream, ppid, data, size, reliability);
-		if (r > 0)
+		if (r > 0) {
+			if (mSendTuner.count(size))
+				tuneSend();
 			return true;
+		}
 		if (r < 0)
 			return false;
 	}
@@ -372,6 +384,8 @@ int SctpTransport::sendQueued(std::deque<Pending> &queue, std::vector<Change> &c
 		int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), rel);
 		if (r == 0)
 			return 0;
+		if (mSendTuner.count(p.data.size()))
+			tuneSend();
 	}
 	size_t before = mBuffered[p.stream];
 	addBuffered(p.stream, -long(p.data.size()));
@@ -423,6 +437,53 @@ void SctpTransport::flush() {
 	if (mCallbacks.bufferedAmount)
 		for (auto &c : changed)
 			mCallbacks.bufferedAmount(c.stream, c.before, c.after);
+}
+
+bool SctpTransport::pathStatus(struct sctp_status &st) {
+	socklen_t len = sizeof(st);
+	if (!mSocket || usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_STATUS, &st, &len) != 0)
+		return false;
+	uint32_t srtt = st.sstat_primary.spinfo_srtt;
+	// RFC 4960's RTO = srtt + 4 * rttvar comes within a few ms of srtt on a steady path, so a
+	// SACK held back by the peer's delayed-ack timer or a busy host fires a spurious T3 timeout
+	// that collapses cwnd to one MTU (this was the 41 s drain at 200 ms RTT). Like TCP's 200 ms
+	// floor on its variance term, the timeout here never goes below srtt + 200 ms.
+	uint32_t floor = std::min(mRtoMaxMs, std::max(mBaseRtoMinMs, srtt + 200));
+	if (srtt > 0 && (floor > mRtoFloorMs + 20 || floor + 20 < mRtoFloorMs)) {
+		struct sctp_rtoinfo rto{};
+		rto.srto_min = floor;
+		rto.srto_max = mRtoMaxMs;
+		rto.srto_initial = std::max(floor, std::min(mRtoInitialMs, mRtoMaxMs));
+		if (setOpt(mSocket, IPPROTO_SCTP, SCTP_RTOINFO, rto))
+			mRtoFloorMs = floor;
+	}
+	return true;
+}
+
+void SctpTransport::tuneSend() {
+	struct sctp_status st{};
+	if (!pathStatus(st))
+		return;
+	if (size_t next = mSendTuner.checkInFlight(st.sstat_primary.spinfo_cwnd)) {
+		setOpt(mSocket, SOL_SOCKET, SO_SNDBUF, int(next));
+		LOG_DEBUG("SCTP send window " + std::to_string(next) + " (cwnd " +
+		          std::to_string(st.sstat_primary.spinfo_cwnd) + ")");
+	}
+}
+
+void SctpTransport::tuneReceive(std::chrono::steady_clock::time_point at) {
+	mRecvTunePosted = false;
+	std::lock_guard lock(mSendMutex);
+	if (mClosed || !mSocket)
+		return;
+	struct sctp_status st{};
+	if (!pathStatus(st))
+		return;
+	auto srtt = std::chrono::milliseconds(std::max<uint32_t>(st.sstat_primary.spinfo_srtt, 1));
+	if (size_t next = mRecvTuner.check(at, srtt)) {
+		setOpt(mSocket, SOL_SOCKET, SO_RCVBUF, int(next));
+		LOG_DEBUG("SCTP receive window " + std::to_string(next) + " (srtt " + std::to_string(srtt.count()) + " ms)");
+	}
 }
 
 bool SctpTransport::resetStream(uint16_t stream) {
@@ -687,6 +748,14 @@ void SctpTransport::handleEnd() {
 
 void SctpTransport::handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid,
                                bool eor) {
+	if (mRecvTuner.count(length) && !mRecvTunePosted) {
+		// Socket options are set outside the read loop, from a task of their own.
+		mRecvTunePosted = true;
+		mLoop.post([this, weak = weak_from_this(), at = std::chrono::steady_clock::now()] {
+			if (auto keep = weak.lock())
+				tuneReceive(at);
+		});
+	}
 	const size_t max = mMaxRecvMessageSize;
 	auto over = mOversized.find(stream);
 	if (over != mOversized.end()) { // the rest of a message already found too big
@@ -762,6 +831,17 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 				if (!mQueues.empty())
 					scheduleEvents();
 			}
+			// The handshake's round trip sets the first RTO floor; socket options wait until
+			// usrsctp's upcall has returned.
+			mLoop.post([this, weak = weak_from_this()] {
+				auto keep = weak.lock();
+				if (!keep)
+					return;
+				std::lock_guard lock(mSendMutex);
+				struct sctp_status st{};
+				if (!mClosed)
+					pathStatus(st);
+			});
 			if (!mConnected.exchange(true)) {
 				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
 				          " in " + std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +

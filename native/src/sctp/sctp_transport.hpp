@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/event_loop.hpp"
+#include "sctp/window_tuner.hpp"
 
 #include <usrsctp.h>
 
@@ -139,6 +140,10 @@ private:
 	void refuseStreamsFrom(int first);             // mSendMutex held
 	void scheduleGrow(std::chrono::milliseconds delay);
 	void onStreamChange(const struct sctp_stream_change_event &e);
+	// Window auto-tuning and the per-association RTO floor (see sctp_settings.hpp).
+	bool pathStatus(struct sctp_status &status); // mSendMutex held; also raises the RTO floor
+	void tuneSend();                         // mSendMutex held, after usrsctp took more data
+	void tuneReceive(std::chrono::steady_clock::time_point at); // loop thread, outside upcalls
 
 	EventLoop &mLoop;
 	struct socket *mSocket = nullptr;
@@ -171,6 +176,11 @@ private:
 	guint mShutdownTimer = 0;
 	bool mShutdownSent = false;
 	void finishShutdown();
+	sctp::WindowTuner mSendTuner;    // mSendMutex
+	sctp::WindowTuner mRecvTuner;    // loop thread
+	bool mRecvTunePosted = false;    // loop thread
+	uint32_t mRtoFloorMs = 0;        // mSendMutex
+	const uint32_t mBaseRtoMinMs, mRtoMaxMs, mRtoInitialMs;
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
 	std::unordered_map<uint16_t, size_t> mOversized;           // loop thread: bytes seen so far
