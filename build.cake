@@ -366,4 +366,13 @@ Task("Demo")
     Run("dotnet", "run -c Release --project samples/Demo");
 });
 
+Task("MeshGame")
+    .Description("Runs the MeshGame demo: a lobby and four WebRtcMultiplayerPeer games on loopback for 10 s.")
+    .IsDependentOn("Bootstrap")
+    .IsDependentOn("Native")
+    .Does(() =>
+{
+    Run("bash", $"\"{repo}/scripts/meshgame.sh\" 10");
+});
+
 RunTarget(target);

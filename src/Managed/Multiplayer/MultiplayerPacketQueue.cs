@@ -3,8 +3,8 @@ using System;
 namespace WebRtcNative;
 
 /// <summary>
-/// The received-packet queue of a <see cref="WebRtcMultiplayerPeer"/>: a ring of slots whose buffers are reused,
-/// so that steady traffic allocates nothing. Bounded by a packet count and a byte count; when full, the
+/// The received-packet queue of a <see cref="WebRtcMultiplayerPeer"/>: a ring of slots plus a stack of free
+/// buffers, so that steady traffic allocates nothing (buffers exist for the deepest backlog seen, no more). Bounded by a packet count and a byte count; when full, the
 /// multiplayer peer stops draining its channels (their own bounded queues hold the rest).
 /// Single-threaded, like its owner.
 /// </summary>
@@ -24,6 +24,8 @@ internal sealed class MultiplayerPacketQueue
     }
 
     private Slot[] _slots = new Slot[16];
+    private byte[][] _free = new byte[16][];
+    private int _freeCount;
     private int _head;
     private int _count;
     private long _bytes;
@@ -48,6 +50,11 @@ internal sealed class MultiplayerPacketQueue
         if (_count == _slots.Length)
             Grow();
         ref Slot s = ref _slots[(_head + _count) & (_slots.Length - 1)];
+        if (s.Buffer is null && _freeCount > 0)
+        {
+            s.Buffer = _free[--_freeCount];
+            _free[_freeCount] = null!;
+        }
         if (s.Buffer is null || s.Buffer.Length < size)
             s.Buffer = new byte[Math.Max(MinBuffer, (int)Math.Min((uint)Array.MaxLength, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size)))];
         return s.Buffer;
@@ -73,8 +80,13 @@ internal sealed class MultiplayerPacketQueue
     {
         ref Slot s = ref _slots[_head];
         _bytes -= s.Length;
-        if (s.Buffer is not null && s.Buffer.Length > RetainedBufferMax)
-            s.Buffer = null;
+        if (s.Buffer is not null && s.Buffer.Length <= RetainedBufferMax)
+        {
+            if (_freeCount == _free.Length)
+                Array.Resize(ref _free, _free.Length * 2);
+            _free[_freeCount++] = s.Buffer;
+        }
+        s.Buffer = null;
         _head = (_head + 1) & (_slots.Length - 1);
         _count--;
     }
