@@ -516,7 +516,8 @@ void SctpTransport::finishShutdown() {
 		mLoop.cancel(mShutdownTimer);
 		mShutdownTimer = 0;
 	}
-	done();
+	// Later, never from inside a usrsctp upcall: `done` may tear this transport down.
+	mLoop.post(std::move(done));
 }
 
 int SctpTransport::sendCallback(struct socket *, uint32_t, void *ulp) {
