@@ -134,7 +134,7 @@ private:
 	std::shared_ptr<bool> mAlive = std::make_shared<bool>(true);
 	// Graceful shutdown in progress (loop thread).
 	std::function<void()> mShutdownDone;
-	guint mShutdownTimer = 0;
+	std::atomic<guint> mShutdownTimer{0}; // the destructor may run on another thread
 	bool mShutdownSent = false;
 	void finishShutdown();
 
