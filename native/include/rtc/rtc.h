@@ -177,9 +177,11 @@ typedef struct {
 
 /** Creates a peer connection; returns its id or a negative error. */
 RTC_C_EXPORT int rtcCreatePeerConnection(const rtcConfiguration *config);
-/** Closes a peer connection and all its channels. */
+/** Closes a peer connection and all its channels. Messages already sent still reach the peer:
+ * SCTP ends with a graceful SHUTDOWN, bounded to 2 s (WebRtcNative behaviour). */
 RTC_C_EXPORT int rtcClosePeerConnection(int pc);
-/** Closes and deletes a peer connection; no callback for it runs after this returns. */
+/** Closes and deletes a peer connection; no callback for it runs after this returns. Does not
+ * wait for a graceful SCTP shutdown (what is unsent may be lost). */
 RTC_C_EXPORT int rtcDeletePeerConnection(int pc);
 
 /** Sets the callback for local descriptions. */

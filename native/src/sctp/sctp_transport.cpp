@@ -672,7 +672,8 @@ void SctpTransport::finishShutdown() {
 		mLoop.cancel(mShutdownTimer);
 		mShutdownTimer = 0;
 	}
-	done();
+	// Later, never from inside a usrsctp upcall: `done` may tear this transport down.
+	mLoop.post(std::move(done));
 }
 
 void SctpTransport::scheduleEvents() {

@@ -173,7 +173,7 @@ private:
 	std::atomic<int> mReadPauses{0};
 	// Graceful shutdown in progress (loop thread).
 	std::function<void()> mShutdownDone;
-	guint mShutdownTimer = 0;
+	std::atomic<guint> mShutdownTimer{0}; // the destructor may run on another thread
 	bool mShutdownSent = false;
 	void finishShutdown();
 	sctp::WindowTuner mSendTuner;    // mSendMutex

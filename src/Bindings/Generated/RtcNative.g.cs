@@ -40,13 +40,19 @@ public static unsafe partial class RtcNative
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int rtcCreatePeerConnection(rtcConfiguration* config);
 
-    /// <summary>Closes a peer connection and all its channels.</summary>
+    /// <summary>
+    /// Closes a peer connection and all its channels. Messages already sent still reach the peer:
+    /// SCTP ends with a graceful SHUTDOWN, bounded to 2 s (WebRtcNative behaviour).
+    /// </summary>
     /// <remarks>C: <c>int rtcClosePeerConnection(int pc)</c>.</remarks>
     [LibraryImport(LibraryName, EntryPoint = "rtcClosePeerConnection")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int rtcClosePeerConnection(int pc);
 
-    /// <summary>Closes and deletes a peer connection; no callback for it runs after this returns.</summary>
+    /// <summary>
+    /// Closes and deletes a peer connection; no callback for it runs after this returns. Does not
+    /// wait for a graceful SCTP shutdown (what is unsent may be lost).
+    /// </summary>
     /// <remarks>C: <c>int rtcDeletePeerConnection(int pc)</c>.</remarks>
     [LibraryImport(LibraryName, EntryPoint = "rtcDeletePeerConnection")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
