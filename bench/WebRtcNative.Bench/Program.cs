@@ -13,6 +13,7 @@
 //   BENCH_NO_RAW=1          skip dc_bench;  DC_BENCH_SRC=path/to/dc_bench.c (default ../shared/bench/dc_bench.c)
 //   BENCH_OUT=path          JSON output (default bench/results/latest.json)
 //   dotnet run ... -- --plot [json] [png]   only redraw the plot from a JSON file
+//   dotnet run ... -- --plot-wan json png   throughput vs RTT (docs/performance-wan.json)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -29,6 +30,13 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string repo = Repo.Root();
 string jsonPath = Environment.GetEnvironmentVariable("BENCH_OUT") is { Length: > 0 } bo ? Path.GetFullPath(bo) : Path.Combine(repo, "bench", "results", "latest.json");
 string pngPath = Path.Combine(repo, "docs", "performance-throughput.png");
+
+if (args.Length > 2 && args[0] == "--plot-wan")
+{
+    PlotWan.FromJson(JsonNode.Parse(File.ReadAllText(args[1]))!, args[2]);
+    Console.WriteLine($"plot: {args[2]}");
+    return 0;
+}
 
 if (args.Length > 0 && args[0] == "--plot")
 {
