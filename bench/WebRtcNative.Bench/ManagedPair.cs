@@ -20,15 +20,18 @@ internal sealed class ManagedPair : IDisposable
     public string? Problem { get; private set; }
     public bool IsOpen => Opened != 0;
 
-    private ManagedPair(WebRtcConfiguration config)
+    private readonly UdpRelay? _relay;
+
+    private ManagedPair(WebRtcConfiguration config, UdpRelay? relay)
     {
+        _relay = relay;
         Created = Clock.Now();
         A = new WebRtcPeerConnection();
         B = new WebRtcPeerConnection();
         Check("A.Initialize", A.Initialize(config));
         Check("B.Initialize", B.Initialize(config));
-        Wire(A, B, "A");
-        Wire(B, A, "B");
+        Wire(A, B, "A", 0);
+        Wire(B, A, "B", 1);
         B.DataChannelReceived += ch =>
         {
             if (ch.Label == Label && ChB is null)
@@ -39,9 +42,10 @@ internal sealed class ManagedPair : IDisposable
     public static WebRtcConfiguration Loopback() => new() { BindAddress = "127.0.0.1" };
 
     /// <summary>Creates both connections and A's channel, and starts the offer.</summary>
-    public static ManagedPair Start(DataChannelOptions? options = null, WebRtcConfiguration? config = null)
+    /// <param name="relay">The `wan` path: candidates are rewritten so that every packet crosses it.</param>
+    public static ManagedPair Start(DataChannelOptions? options = null, WebRtcConfiguration? config = null, UdpRelay? relay = null)
     {
-        var p = new ManagedPair(config ?? Loopback());
+        var p = new ManagedPair(config ?? Loopback(), relay);
         p.ChA = p.A.CreateDataChannel(Label, options);
         if (p.ChA is null)
             p.Problem ??= "A.CreateDataChannel returned null";
@@ -50,14 +54,19 @@ internal sealed class ManagedPair : IDisposable
         return p;
     }
 
-    private void Wire(WebRtcPeerConnection self, WebRtcPeerConnection other, string name)
+    private void Wire(WebRtcPeerConnection self, WebRtcPeerConnection other, string name, int side)
     {
         self.SessionDescriptionCreated += (type, sdp) =>
         {
             Check(name + ".SetLocalDescription", self.SetLocalDescription(type, sdp));
-            Check(name + "->other.SetRemoteDescription", other.SetRemoteDescription(type, sdp));
+            Check(name + "->other.SetRemoteDescription", other.SetRemoteDescription(type, _relay?.Rewrite(side, sdp) ?? sdp));
         };
-        self.IceCandidateCreated += (media, index, cand) => Check(name + "->other.AddIceCandidate", other.AddIceCandidate(media, index, cand));
+        self.IceCandidateCreated += (media, index, cand) =>
+        {
+            string c = _relay?.Rewrite(side, cand) ?? cand;
+            if (c.Length > 0) // a candidate the relay cannot stand in for would bypass it
+                Check(name + "->other.AddIceCandidate", other.AddIceCandidate(media, index, c));
+        };
         self.ConnectionStateChanged += s =>
         {
             if (s == ConnectionState.Failed)

@@ -17,6 +17,7 @@ internal static class ManagedScenarios
     public const int RttWarmup = 100;
     public const int RttRounds = 2000;
     private const double DrainTimeoutS = 10;
+    private const double WanDrainTimeoutS = 60; // dc_bench's DC_BENCH_WAN_DRAIN default
 
     // ---- setup --------------------------------------------------------------------------------
 
@@ -60,6 +61,7 @@ internal static class ManagedScenarios
         public int Gen0, Gen1, Gen2;
         public long AllocatedBytes; // process-wide, during the sending window
         public long PollCalls;
+        public double DrainS; // from the end of the sending window until everything arrived
 
         public double RecvMBps => RxBytesWindow / ElapsedS / 1e6;
         public double RecvMsgsPerS => RxMsgsWindow / ElapsedS;
@@ -150,7 +152,7 @@ internal static class ManagedScenarios
     }
 
     /// <summary>A streams msgSize messages to B for durationS under flow control; the same thread polls and reads.</summary>
-    public static StreamResult Stream(ManagedPair p, int msgSize, bool reliable, double durationS, string what)
+    public static StreamResult Stream(ManagedPair p, int msgSize, bool reliable, double durationS, string what, double drainTimeoutS = DrainTimeoutS)
     {
         var tx = p.ChA!;
         var rx = p.ChB!;
@@ -213,7 +215,8 @@ internal static class ManagedScenarios
         r.Gen2 = GC.CollectionCount(2) - g2;
 
         // Drain: until everything arrived (reliable) or nothing arrived for 300 ms.
-        long drainEnd = Clock.Now() + Clock.FromSeconds(DrainTimeoutS);
+        long drainEnd = Clock.Now() + Clock.FromSeconds(drainTimeoutS);
+        long tDrain = Clock.Now();
         long last = reader.Msgs;
         long lastChange = Clock.Now();
         while (Clock.Now() < drainEnd)
@@ -235,6 +238,7 @@ internal static class ManagedScenarios
             }
         }
         _ = last;
+        r.DrainS = Clock.S(Clock.Now() - tDrain);
         r.RxMsgsTotal = reader.Msgs;
         r.Reordered = reader.Reordered;
         r.Dropped = rx.DroppedPacketCount;
@@ -248,6 +252,35 @@ internal static class ManagedScenarios
         if (r.RxMsgsWindow == 0)
             throw new BenchFailure($"{what}: nothing received");
         return r;
+    }
+
+    /// <summary>
+    /// dc_bench's `wan` scenario through the managed API: 64 KiB reliable messages under the same
+    /// flow control, through a <see cref="UdpRelay"/> with the same delay, loss and seed.
+    /// </summary>
+    public static JsonObject Wan(double delayMs, double lossPct, ulong seed, double durationS)
+    {
+        using var relay = new UdpRelay(delayMs, lossPct, seed);
+        var p = ManagedPair.Start(null, null, relay);
+        try
+        {
+            p.WaitOpen(10, "wan");
+            var r = Stream(p, 65536, true, durationS, "wan", WanDrainTimeoutS);
+            if (relay.Bytes < r.RxBytesWindow)
+                throw new BenchFailure("wan: the relay forwarded fewer bytes than were delivered: traffic bypassed it");
+            var o = r.ToJson(false);
+            o["delay_ms"] = delayMs;
+            o["rtt_ms"] = 2 * delayMs;
+            o["loss_pct"] = lossPct;
+            o["drain_s"] = Math.Round(r.DrainS, 2);
+            o["relay_forwarded"] = relay.Forwarded;
+            o["relay_dropped"] = relay.Dropped;
+            return o;
+        }
+        finally
+        {
+            p.Dispose();
+        }
     }
 
     public static StreamResult Reliable(string name, int msgSize, double durationS)

@@ -98,7 +98,7 @@ internal static class Plot
         img.Text(lx + 36, ly + 22, "RAW C API (DC_BENCH)", Ink, 1);
     }
 
-    private static void Series(Image img, List<double> v, Func<int, double> x, Func<double, double> y, (byte, byte, byte) c, bool square)
+    internal static void Series(Image img, List<double> v, Func<int, double> x, Func<double, double> y, (byte, byte, byte) c, bool square)
     {
         int? px = null, py = null;
         for (int i = 0; i < v.Count; i++)
@@ -120,7 +120,7 @@ internal static class Plot
         }
     }
 
-    private static double NiceStep(double raw)
+    internal static double NiceStep(double raw)
     {
         if (raw <= 0) return 1;
         double p = Math.Pow(10, Math.Floor(Math.Log10(raw)));
@@ -128,12 +128,12 @@ internal static class Plot
         return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
     }
 
-    private static string Short(double v) =>
+    internal static string Short(double v) =>
         v >= 1e6 ? (v / 1e6).ToString("0.#") + "M" : v >= 1e3 ? (v / 1e3).ToString("0.#") + "K" : v.ToString("0.##");
 
     private static string SizeLabel(int s) => s >= 1024 && s % 1024 == 0 ? (s / 1024) + "K" : s.ToString();
 
-    private sealed class Image
+    internal sealed class Image
     {
         private readonly int _w, _h;
         private readonly byte[] _px;

@@ -4,7 +4,8 @@
 //   BENCH_DURATION=5        seconds per throughput scenario (managed and dc_bench alike)
 //   BENCH_QUICK=1           ~1-minute smoke run (1 s windows, short sweep, scale N = 1,10,50)
 //   BENCH_RUNS=1            interleaved managed/raw repetitions of the five scenarios (medians reported)
-//   BENCH_ONLY=scenarios,sweep,alloc,scale,plot   sections to run (default all)
+//   BENCH_ONLY=scenarios,sweep,alloc,scale,plot   sections to run (default all); `wan` only when named
+//   BENCH_WAN=25/0,25/1,100/0  wan cells, one-way delay ms / loss % (BENCH_WAN_DURATION, default 10 s)
 //   BENCH_SCENARIOS=setup,bulk,small,unreliable,rtt   scenarios of that section (default all)
 //   BENCH_SCALE=1,10,100,500  BENCH_SCALE_WAVE=25  BENCH_SCALE_DURATION=3
 //   BENCH_SWEEP_SIZES=16,64,...,256K  BENCH_SWEEP_DURATION=2
@@ -13,6 +14,7 @@
 //   BENCH_NO_RAW=1          skip dc_bench;  DC_BENCH_SRC=path/to/dc_bench.c (default ../shared/bench/dc_bench.c)
 //   BENCH_OUT=path          JSON output (default bench/results/latest.json)
 //   dotnet run ... -- --plot [json] [png]   only redraw the plot from a JSON file
+//   dotnet run ... -- --plot-wan json png   throughput vs RTT (docs/performance-wan.json)
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -29,6 +31,13 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string repo = Repo.Root();
 string jsonPath = Environment.GetEnvironmentVariable("BENCH_OUT") is { Length: > 0 } bo ? Path.GetFullPath(bo) : Path.Combine(repo, "bench", "results", "latest.json");
 string pngPath = Path.Combine(repo, "docs", "performance-throughput.png");
+
+if (args.Length > 2 && args[0] == "--plot-wan")
+{
+    PlotWan.FromJson(JsonNode.Parse(File.ReadAllText(args[1]))!, args[2]);
+    Console.WriteLine($"plot: {args[2]}");
+    return 0;
+}
 
 if (args.Length > 0 && args[0] == "--plot")
 {
@@ -99,7 +108,7 @@ Console.WriteLine($"WebRtcNative bench: duration {opt.Duration} s, runs {opt.Run
 Console.WriteLine($"native library {libPath} (sha256 {root["native_library"]!["sha256"]!.GetValue<string>()[..12]})");
 
 RawBench? raw = null;
-if (!opt.NoRaw && (opt.Has("scenarios") || opt.Has("sweep")))
+if (!opt.NoRaw && (opt.Has("scenarios") || opt.Has("sweep") || opt.Has("wan")))
 {
     raw = new RawBench(repo, libDir);
     raw.Build();
@@ -131,6 +140,8 @@ if (opt.Has("alloc"))
     RunAlloc();
 if (opt.Has("scale"))
     RunScale();
+if (opt.Has("wan"))
+    RunWan();
 
 root["failures"] = failures;
 root["warnings"] = new JsonObject { ["count"] = warnings, ["first"] = new JsonArray(firstWarnings.Select(w => (JsonNode)w).ToArray()) };
@@ -179,6 +190,57 @@ JsonNode? Section(string name, Func<JsonNode?> body)
         Console.WriteLine($"  {name}: FAILED: {e}");
         return new JsonObject { ["ok"] = false, ["error"] = e.GetType().Name + ": " + e.Message };
     }
+}
+
+// dc_bench's `wan` scenario, raw and managed through the same kind of relay, interleaved per cell.
+// BENCH_WAN: cells as delay/loss (one-way ms / % each way), default 25/0,25/1,100/0; 10 s windows
+// (BENCH_WAN_DURATION), BENCH_RUNS repetitions, seed 1 as dc_bench's default.
+void RunWan()
+{
+    Console.WriteLine("\n== wan (managed vs dc_bench through a delaying, dropping UDP relay; 64 KiB reliable) ==");
+    string cells = Environment.GetEnvironmentVariable("BENCH_WAN") is { Length: > 0 } c ? c : "25/0,25/1,100/0";
+    double dur = double.TryParse(Environment.GetEnvironmentVariable("BENCH_WAN_DURATION"), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d > 0 ? d : 10;
+    var wan = new JsonArray();
+    Console.WriteLine($"{"cell",-18}{"managed MB/s",14}{"raw MB/s",12}{"managed/raw",13}{"drain m/r (s)",16}");
+    foreach (var cell in cells.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var parts = cell.Split('/');
+        double delay = double.Parse(parts[0], CultureInfo.InvariantCulture);
+        double loss = parts.Length > 1 ? double.Parse(parts[1], CultureInfo.InvariantCulture) : 0;
+        var mRuns = new JsonArray();
+        var rRuns = new JsonArray();
+        for (int run = 0; run < opt.Runs; run++)
+        {
+            if (raw is not null)
+            {
+                var env = new Dictionary<string, string>
+                {
+                    ["DC_BENCH_WAN_DELAY_MS"] = delay.ToString(CultureInfo.InvariantCulture),
+                    ["DC_BENCH_WAN_LOSS_PCT"] = loss.ToString(CultureInfo.InvariantCulture),
+                    ["DC_BENCH_WAN_DURATION"] = dur.ToString(CultureInfo.InvariantCulture),
+                };
+                var r = raw.RunScenario("wan", dur, null, env);
+                rRuns.Add(r["wan"]?.DeepClone() ?? r);
+            }
+            mRuns.Add(Section($"wan {cell}", () => ManagedScenarios.Wan(delay, loss, 1, dur)));
+        }
+        double mMed = Median(mRuns, "recv_MBps"), rMed = Median(rRuns, "recv_MBps");
+        double mDr = Median(mRuns, "drain_s"), rDr = Median(rRuns, "drain_s");
+        Console.WriteLine($"{$"{2 * delay} ms RTT, {loss} %",-18}{mMed,14:0.00}{rMed,12:0.00}{mMed / rMed,13:0.00}{$"{mDr:0.0} / {rDr:0.0}",16}");
+        wan.Add(new JsonObject
+        {
+            ["delay_ms"] = delay, ["rtt_ms"] = 2 * delay, ["loss_pct"] = loss,
+            ["managed"] = mRuns, ["raw"] = rRuns,
+            ["median"] = new JsonObject { ["managed_MBps"] = mMed, ["raw_MBps"] = rMed, ["managed_over_raw"] = mMed / rMed },
+        });
+    }
+    root["wan"] = wan;
+}
+
+static double Median(JsonArray runs, string key)
+{
+    var v = runs.Select(n => n?[key] is JsonValue j && j.TryGetValue(out double x) ? x : double.NaN).Where(x => !double.IsNaN(x)).OrderBy(x => x).ToList();
+    return v.Count == 0 ? double.NaN : v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
 }
 
 void RunScenarios()

@@ -82,7 +82,7 @@ internal sealed class RawBench
     }
 
     /// <summary>Runs one dc_bench scenario; returns its JSON (with ok=false and error on failure).</summary>
-    public JsonObject RunScenario(string scenario, double durationS, int? sweepSize = null)
+    public JsonObject RunScenario(string scenario, double durationS, int? sweepSize = null, IDictionary<string, string>? extraEnv = null)
     {
         string? exe = sweepSize is null ? Binary : SweepBinary;
         if (exe is null)
@@ -94,7 +94,9 @@ internal sealed class RawBench
         };
         if (sweepSize is int size)
             env["DC_BENCH_SIZE"] = size.ToString(CultureInfo.InvariantCulture);
-        int timeout = (int)(durationS * 3 + 120);
+        foreach (var kv in extraEnv ?? new Dictionary<string, string>())
+            env[kv.Key] = kv.Value;
+        int timeout = (int)(durationS * 3 + 120) + (scenario == "wan" ? 80 : 0);
         var (rc, stdout, stderr) = Run(exe, new[] { scenario }, env, timeout);
         string line = stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "";
         JsonObject? o = null;

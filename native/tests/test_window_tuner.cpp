@@ -79,8 +79,8 @@ static void sendFollowsCongestionWindow() {
 	WindowTuner t(1 * MiB, 32 * MiB);
 	CHECK_EQ(t.checkInFlight(100 * 1024), 0u); // cwnd well inside the buffer
 	CHECK_EQ(t.size(), 1 * MiB);
-	CHECK_EQ(t.checkInFlight(600 * 1024), 2 * MiB); // cwnd past half: the buffer would limit
-	CHECK_EQ(t.checkInFlight(600 * 1024), 0u);
+	CHECK_EQ(t.checkInFlight(300 * 1024), 2 * MiB); // cwnd past a quarter: the buffer would limit
+	CHECK_EQ(t.checkInFlight(300 * 1024), 0u);
 	CHECK_EQ(t.checkInFlight(40 * MiB), 4 * MiB); // one doubling per check
 	for (int i = 0; i < 10; ++i)
 		t.checkInFlight(40 * MiB);

@@ -27,14 +27,15 @@ public:
 		return mSize < mCap && mBytes >= mSize / 2;
 	}
 
-	// Send side: the congestion window (what the path takes in flight) uses half the buffer or
-	// more, so the buffer, not the path, would limit next: it doubles, keeping about twice the
-	// congestion window as TCP stacks do. (Bytes accepted per round trip would not tell: an
+	// Send side: the congestion window (what the path takes in flight) uses a quarter of the
+	// buffer or more, so the buffer, not the path, would soon limit: it doubles, keeping two to
+	// four congestion windows, so that SACKs find data ready to go while the application's next
+	// batch is still on its way to usrsctp (a thread hand-off, slow on a busy host). (Bytes accepted per round trip would not tell: an
 	// application that keeps data queued fills any new space at once.) Returns the new size, or
 	// 0 for no change. Starts the next count either way.
 	size_t checkInFlight(size_t congestionWindow) {
 		mBytes = 0;
-		if (congestionWindow < mSize / 2)
+		if (congestionWindow < mSize / 4)
 			return 0;
 		return grow();
 	}
