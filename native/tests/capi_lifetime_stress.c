@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROUNDS 6
+#define ROUNDS 4
 #define SENDERS 3
 
 typedef struct {
@@ -71,7 +71,7 @@ int main(void) {
 			CHECK(s.channels[c] > 0);
 		}
 		s.count = 2;
-		CHECK(pair_wait_connected(&p, 15));
+		CHECK(pair_wait_connected(&p, 30));
 		for (int c = 0; c < 2; ++c) {
 			double deadline = now_s() + 10;
 			while (!rtcIsOpen(s.channels[c]) && now_s() < deadline)

@@ -193,6 +193,9 @@ unsigned int DtlsTransport::timerCallback(SSL *, unsigned int previousUs) {
 
 void DtlsTransport::fail(const std::string &reason) {
 	LOG_WARNING(reason);
+	// Posted before close() and run after it: the owner may be gone, and asked for silence.
+	if (mDetached)
+		return;
 	if (mCallbacks.failed)
 		mCallbacks.failed(reason);
 }
@@ -271,6 +274,7 @@ bool DtlsTransport::send(const char *data, size_t size) {
 }
 
 void DtlsTransport::close() {
+	mDetached = true;
 	std::lock_guard lock(mMutex);
 	if (mClosed.exchange(true))
 		return;

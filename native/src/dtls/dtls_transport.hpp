@@ -69,6 +69,7 @@ private:
 	size_t mReadSize = 0;
 	bool mHandshakeDone = false;
 	std::atomic<bool> mClosed{false};
+	std::atomic<bool> mDetached{false}; // close() called: no callback any more
 	std::atomic<bool> mConnectedSignalled{false};
 	std::string mVerifyError;
 	std::string mSeenFingerprint;

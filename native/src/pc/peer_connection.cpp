@@ -55,7 +55,10 @@ PeerConnection::PeerConnection(PeerConfig config)
 	ic.relayOnly = mConfig.transportPolicy == RTC_TRANSPORT_POLICY_RELAY;
 	ic.enableTcp = mConfig.enableIceTcp;
 	IceTransport::Callbacks cb;
-	// The ICE transport is closed before this object goes, so raw `this` is safe here.
+	// Raw `this` in transport callbacks (here and in setupTransports) is safe by ownership, not by
+	// a flag: transport callbacks run only on this loop, this object is destroyed only on this
+	// loop (ownedByLoop), and its destructor closes every transport first, after which none calls
+	// back. (weak_from_this() is not available yet in a constructor.)
 	cb.candidate = [this](const std::string &c) { onIceCandidate(c); };
 	cb.gatheringState = [this](rtcGatheringState s) { onGatheringState(s); };
 	cb.state = [this](rtcIceState s) { onIceState(s); };

@@ -553,7 +553,7 @@ void SctpTransport::refuseStreamsFrom(int first) {
 	}
 	mLoop.post([this, weak = weak_from_this(), first] {
 		auto keep = weak.lock();
-		if (!keep)
+		if (!keep || mClosed) // closed: no callback (the owner may be gone)
 			return;
 		if (mCallbacks.streamsRefused)
 			mCallbacks.streamsRefused(uint16_t(first));

@@ -218,7 +218,7 @@ channel_t *pair_open_channel(pair_t *p, const char *label, int incoming_index, c
 	int id = rtcCreateDataChannel(p->a.pc, label);
 	CHECK(id > 0);
 	channel_t *local = channel_new(id);
-	CHECK(pair_wait_connected(p, 15));
+	CHECK(pair_wait_connected(p, 30)); /* generous: valgrind on a loaded machine */
 	CHECK(channel_wait_open(local, 10));
 	*remote = peer_wait_incoming(&p->b, incoming_index, 10);
 	CHECK(*remote != NULL);
