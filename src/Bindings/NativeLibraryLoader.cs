@@ -17,7 +17,7 @@ namespace WebRtcNative.Bindings;
 /// <list type="number">
 /// <item><description><see cref="Path"/>, when set;</description></item>
 /// <item><description>the environment variable <c>WEBRTCNATIVE_LIBRARY</c> (a full path; e.g. an upstream <c>libdatachannel.so</c>, which exports the same C API);</description></item>
-/// <item><description><c>&lt;AppContext.BaseDirectory&gt;/runtimes/&lt;rid&gt;/native/</c> + <c>libwebrtcnative.so</c>, <c>webrtcnative.dll</c> or <c>libwebrtcnative.dylib</c>
+/// <item><description><c>&lt;AppContext.BaseDirectory&gt;/runtimes/&lt;rid&gt;/native/</c> for the runtime's <see cref="RuntimeInformation.RuntimeIdentifier"/>, then the portable RID (musl: <c>linux-musl-&lt;arch&gt;</c>), then <c>&lt;os&gt;-&lt;arch&gt;</c>, + <c>libwebrtcnative.so</c>, <c>webrtcnative.dll</c> or <c>libwebrtcnative.dylib</c>
 /// (rid: <c>linux-x64</c>, <c>linux-arm64</c>, <c>win-x64</c>, <c>osx-arm64</c>, <c>osx-x64</c>, ...);</description></item>
 /// <item><description>the directory of this assembly;</description></item>
 /// <item><description>the runtime's default probing for <c>webrtcnative</c>.</description></item>
@@ -159,19 +159,71 @@ public static class RtcNativeLibrary
         : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib"
         : "libwebrtcnative.so";
 
-    /// <summary>Portable runtime identifier of the current process, e.g. <c>linux-x64</c>.</summary>
-    internal static string CurrentRid()
+    /// <summary>Portable runtime identifier of the current process, e.g. <c>linux-x64</c> or <c>linux-musl-x64</c>.</summary>
+    internal static string CurrentRid() => PortableRid();
+
+    /// <summary>The portable RID of this process: the runtime's own when it is portable, else derived from the OS, libc and architecture.</summary>
+    internal static string PortableRid() => PortableRid(RuntimeInformation.RuntimeIdentifier, OsFamily(), ArchName(RuntimeInformation.ProcessArchitecture), IsMusl());
+
+    /// <summary>The <c>runtimes/&lt;rid&gt;/native</c> folders to probe, most specific first.</summary>
+    internal static IReadOnlyList<string> RidCandidates() =>
+        RidCandidates(RuntimeInformation.RuntimeIdentifier, OsFamily(), ArchName(RuntimeInformation.ProcessArchitecture), IsMusl());
+
+    /// <summary>
+    /// Probing order for a runtime RID (<see cref="RuntimeInformation.RuntimeIdentifier"/>, e.g. <c>linux-x64</c>,
+    /// <c>linux-musl-arm64</c>, or a distribution's non-portable <c>debian.12-x64</c>): that RID, then the
+    /// portable one for the same OS, libc and architecture (musl: <c>linux-musl-&lt;arch&gt;</c>), then
+    /// <c>&lt;os&gt;-&lt;arch&gt;</c>.
+    /// </summary>
+    internal static IReadOnlyList<string> RidCandidates(string runtimeRid, string os, string arch, bool musl)
     {
-        string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsFreeBSD() ? "freebsd" : "linux";
-        string arch = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => "x64",
-            Architecture.X86 => "x86",
-            Architecture.Arm64 => "arm64",
-            Architecture.Arm => "arm",
-            var other => other.ToString().ToLowerInvariant(),
-        };
+        var rids = new List<string>();
+        if (!string.IsNullOrEmpty(runtimeRid))
+            rids.Add(runtimeRid);
+        string portable = PortableRid(runtimeRid, os, arch, musl);
+        if (!rids.Contains(portable))
+            rids.Add(portable);
+        string plain = $"{os}-{arch}";
+        if (!musl && !rids.Contains(plain))
+            rids.Add(plain);
+        return rids;
+    }
+
+    internal static string PortableRid(string runtimeRid, string os, string arch, bool musl)
+    {
+        if (musl || (runtimeRid?.Contains("-musl-", StringComparison.Ordinal) ?? false))
+            return $"linux-musl-{arch}";
         return $"{os}-{arch}";
+    }
+
+    private static string OsFamily() =>
+        OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsFreeBSD() ? "freebsd" : "linux";
+
+    internal static string ArchName(Architecture architecture) => architecture switch
+    {
+        Architecture.X64 => "x64",
+        Architecture.X86 => "x86",
+        Architecture.Arm64 => "arm64",
+        Architecture.Arm => "arm",
+        var other => other.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Whether this Linux process runs on musl libc (Alpine and the like).</summary>
+    private static bool IsMusl()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        if (RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal))
+            return true;
+        try
+        {
+            // musl's dynamic loader is /lib/ld-musl-<arch>.so.1; glibc systems do not have it.
+            return System.IO.Directory.Exists("/lib") && System.IO.Directory.GetFiles("/lib", "ld-musl-*").Length > 0;
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location (single-file apps) just skips this candidate.")]
@@ -184,11 +236,7 @@ public static class RtcNativeLibrary
     private static IEnumerable<string> Candidates(Assembly assembly)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var rids = new List<string> { CurrentRid() };
-        if (!rids.Contains(RuntimeInformation.RuntimeIdentifier))
-            rids.Add(RuntimeInformation.RuntimeIdentifier);
-
-        foreach (string rid in rids)
+        foreach (string rid in RidCandidates())
         {
             string p = System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native", FileName);
             if (seen.Add(p))

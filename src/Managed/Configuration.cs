@@ -66,15 +66,19 @@ public sealed class WebRtcConfiguration
     public int MaxMessageSize { get; set; }
 
     /// <summary>
-    /// Receive-queue cap of each data channel, in packets (<c>"receiveQueueMaxPackets"</c>). Packets that
-    /// arrive while a channel already holds this many unread packets are dropped and counted in
-    /// <see cref="WebRtcDataChannel.DroppedPacketCount"/>. Default <see cref="DefaultReceiveQueueMaxPackets"/>.
+    /// Receive-queue cap of each data channel, in packets (<c>"receiveQueueMaxPackets"</c>). When a channel holds
+    /// this many unread packets, a <b>reliable</b> channel stops taking messages from the native library (which
+    /// then stops reading from the network, so SCTP flow control slows the sender: nothing is lost), and an
+    /// <b>unreliable</b> one (<c>MaxRetransmits</c> or <c>MaxPacketLifeTime</c> set) drops new packets and counts
+    /// them in <see cref="WebRtcDataChannel.DroppedPacketCount"/>. Default <see cref="DefaultReceiveQueueMaxPackets"/>.
+    /// See also the process-wide <see cref="WebRtcLibrary.ReceiveBudgetBytes"/>.
     /// </summary>
     public int ReceiveQueueMaxPackets { get; set; } = DefaultReceiveQueueMaxPackets;
 
     /// <summary>
     /// Receive-queue cap of each data channel, in bytes of unread payload (<c>"receiveQueueMaxBytes"</c>);
-    /// same drop policy as <see cref="ReceiveQueueMaxPackets"/>. Default <see cref="DefaultReceiveQueueMaxBytes"/>.
+    /// same policy as <see cref="ReceiveQueueMaxPackets"/> (reliable: push back; unreliable: drop). A channel whose
+    /// queue is empty always takes one message, however large. Default <see cref="DefaultReceiveQueueMaxBytes"/>.
     /// </summary>
     public long ReceiveQueueMaxBytes { get; set; } = DefaultReceiveQueueMaxBytes;
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -142,6 +143,16 @@ internal static class HandleTable
 
     /// <summary>Number of live entries (diagnostics and tests).</summary>
     internal static int Count => s_objects.Count;
+
+    /// <summary>The live objects of type <typeparamref name="T"/> (a snapshot; for shutdown).</summary>
+    internal static List<T> Snapshot<T>() where T : class
+    {
+        var list = new List<T>();
+        foreach (var o in s_objects.Values)
+            if (o is T t)
+                list.Add(t);
+        return list;
+    }
 }
 
 /// <summary>
@@ -162,6 +173,7 @@ internal static class Reaper
     private static readonly SemaphoreSlim s_signal = new(0);
     private static readonly object s_startLock = new();
     private static Thread? s_thread;
+    private static int s_stopping;
     private static long s_enqueued;
     private static long s_done;
 
@@ -213,13 +225,42 @@ internal static class Reaper
         }
     }
 
+    /// <summary>
+    /// Finishes the queued deletions and ends the thread (shutdown and assembly unload: a thread running code of a
+    /// collectible assembly keeps it loaded). A later deletion starts a new thread.
+    /// </summary>
+    internal static bool Stop(TimeSpan timeout)
+    {
+        Thread? t;
+        lock (s_startLock)
+        {
+            t = s_thread;
+            if (t is null)
+                return true;
+            Volatile.Write(ref s_stopping, 1);
+            s_signal.Release();
+        }
+        bool joined = t.Join(timeout);
+        lock (s_startLock)
+        {
+            if (joined)
+                s_thread = null;
+            Volatile.Write(ref s_stopping, 0);
+        }
+        return joined;
+    }
+
     private static void Run()
     {
         while (true)
         {
             s_signal.Wait();
             if (!s_queue.TryDequeue(out var item))
+            {
+                if (Volatile.Read(ref s_stopping) != 0)
+                    return; // every item had its own signal: none is left
                 continue;
+            }
             try
             {
                 int r = item.IsPeerConnection ? RtcNative.rtcDeletePeerConnection(item.Id) : RtcNative.rtcDelete(item.Id);

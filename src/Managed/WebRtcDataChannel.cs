@@ -116,8 +116,10 @@ public abstract class WebRtcDataChannel : IDisposable
     public abstract int MaxPacketSize { get; }
 
     /// <summary>
-    /// Packets dropped because the receive queue was full (see <see cref="WebRtcConfiguration.ReceiveQueueMaxPackets"/>).
-    /// Always 0 for backends without a bounded queue.
+    /// Packets of an <b>unreliable</b> channel dropped because its receive queue or the process-wide receive budget
+    /// was full (see <see cref="WebRtcConfiguration.ReceiveQueueMaxPackets"/>, <see cref="WebRtcLibrary.ReceiveBudgetBytes"/>).
+    /// Always 0 for reliable channels, which push back on the sender instead of dropping, and for backends without
+    /// a bounded queue.
     /// </summary>
     public virtual long DroppedPacketCount => 0;
 

@@ -105,6 +105,22 @@ public static class WebRtcLog
                 return;
             InitNativeLogger();
             Volatile.Write(ref s_nativeInitialized, 1);
+            WebRtcLibrary.HookUnload();
+        }
+    }
+
+    /// <summary>
+    /// Removes the native logger callback (shutdown and unload: native code must not keep a pointer into this
+    /// assembly); the next native use installs it again.
+    /// </summary>
+    internal static unsafe void DetachNative()
+    {
+        lock (s_nativeLock)
+        {
+            if (s_nativeInitialized == 0)
+                return;
+            RtcNative.rtcInitLogger(rtcLogLevel.RTC_LOG_NONE, null);
+            Volatile.Write(ref s_nativeInitialized, 0);
         }
     }
 

@@ -16,6 +16,7 @@ public sealed partial class KernelLossTests(ITestOutputHelper output)
     [PeerFact("pion")]
     public void ReliableChannel_DeliversEveryByte_Through5PercentKernelDrops()
     {
+        Peers.Require("pion");
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
             Assert.Fail("the interop tests create network namespaces and must run as root");
         var json = Path.Combine(Path.GetTempPath(), $"wrn-interop-kernel-loss-{Environment.ProcessId}.json");

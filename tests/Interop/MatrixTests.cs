@@ -28,6 +28,7 @@ public sealed class MatrixTests(ITestOutputHelper output)
     {
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
             Assert.Fail("the interop tests create network namespaces and must run as root");
+        Peers.Require(peer);
         var row = InteropRunner.Row(side, peer, role);
         output.WriteLine($"our side: {side}; {peer} with our side as {role}; script exit {row.ExitCode}; logs {InteropRunner.LogDir(side, peer, role)}");
         output.WriteLine(row.Describe(kind));

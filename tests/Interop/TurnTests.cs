@@ -9,6 +9,7 @@ public sealed class TurnTests(ITestOutputHelper output)
     [PeerFact("coturn")]
     public void RelayOnlyPeersConnectThroughTurn()
     {
+        Peers.Require("coturn");
         var (code, text) = InteropRunner.Run("scripts/interop/turn.sh", ["good"], TimeSpan.FromMinutes(3));
         output.WriteLine(text);
         Assert.True(code == 0, text);
@@ -18,6 +19,7 @@ public sealed class TurnTests(ITestOutputHelper output)
     [PeerFact("coturn")]
     public void WrongCredentialsFailCleanly()
     {
+        Peers.Require("coturn");
         var (code, text) = InteropRunner.Run("scripts/interop/turn.sh", ["bad"], TimeSpan.FromMinutes(3));
         output.WriteLine(text);
         Assert.True(code == 0, text);

@@ -60,6 +60,38 @@ public class BackPressureTests
     }
 
     [Fact]
+    public void Reliable_ReceiverNotPolling_ThrottlesTheSender_EndToEnd()
+    {
+        // The managed queue stops pulling at its cap; the native queue stops reading SCTP at its bound
+        // (4 MiB by default); the receive window closes and the data stays buffered at the sender.
+        const int Count = 256, Size = 64 * 1024, MaxPackets = 8;
+        var capped = Pair.Loopback();
+        capped.ReceiveQueueMaxPackets = MaxPackets;
+        using var pair = new Pair(configB: capped);
+        var (a, b) = pair.ConnectWithChannel();
+        var core = CoreOf(b);
+        for (int i = 0; i < Count; i++)
+            Assert.Equal(Error.Ok, a.PutPacket(Payload.Make(i, Size)));
+
+        int maxQueued = 0;
+        long buffered = 0;
+        PollOnly(pair.A, TimeSpan.FromSeconds(2), () =>
+        {
+            maxQueued = Math.Max(maxQueued, core.Queued.Packets);
+            buffered = a.BufferedAmount;
+        });
+        Assert.True(maxQueued <= MaxPackets, $"{maxQueued} packets queued, cap {MaxPackets}");
+        // 16 MiB sent: far more than the native bound plus the SCTP windows is still at the sender.
+        Assert.True(buffered >= 4L * 1024 * 1024, $"the sender should be throttled: only {buffered} bytes buffered at the sender");
+
+        var got = pair.Receive(b, Count, TimeSpan.FromSeconds(60));
+        for (int i = 0; i < Count; i++)
+            Assert.True(Payload.Check(got[i].Data, i), $"packet {i} lost, corrupted or out of order");
+        Assert.Equal(0, b.DroppedPacketCount);
+        pair.PollUntil(() => a.BufferedAmount == 0, "the sender's buffer drained");
+    }
+
+    [Fact]
     public void Reliable_TryGetPacket_ResumesPulling_InOrder()
     {
         var capped = Pair.Loopback();

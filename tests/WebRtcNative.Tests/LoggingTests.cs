@@ -10,9 +10,11 @@ public class LoggingTests
     {
         var lines = new ConcurrentQueue<(WebRtcLogLevel Level, string Message)>();
         var oldLevel = WebRtcLog.Level;
+        var oldSink = WebRtcLog.Sink; // whatever an earlier test left: this test does not depend on order
         try
         {
-            Assert.Null(WebRtcLog.Sink); // silent by default
+            WebRtcLog.Sink = null; // silent without a sink
+            Assert.False(WebRtcLog.IsEnabled(WebRtcLogLevel.Error));
             WebRtcLog.Sink = (level, message) => lines.Enqueue((level, message));
             WebRtcLog.Level = WebRtcLogLevel.Verbose;
 
@@ -46,7 +48,7 @@ public class LoggingTests
         }
         finally
         {
-            WebRtcLog.Sink = null;
+            WebRtcLog.Sink = oldSink;
             WebRtcLog.Level = oldLevel;
         }
     }
