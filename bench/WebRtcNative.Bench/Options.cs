@@ -29,8 +29,11 @@ internal sealed class Options
     /// <summary>BENCH_SWEEP_SIZES: message sizes of the sweep (default 16,64,256,1024,4096,16384,65536,262144).</summary>
     public int[] SweepSizes { get; init; } = { 16, 64, 256, 1024, 4096, 16384, 65536, 262144 };
 
-    /// <summary>BENCH_ONLY: comma-separated sections: scenarios,sweep,alloc,scale,plot (default: all).</summary>
-    public HashSet<string> Sections { get; init; } = new(StringComparer.OrdinalIgnoreCase) { "scenarios", "sweep", "alloc", "scale", "plot" };
+    /// <summary>BENCH_MESH: peer counts of the mesh section (default 4,16).</summary>
+    public int[] MeshSizes { get; init; } = { 4, 16 };
+
+    /// <summary>BENCH_ONLY: comma-separated sections: scenarios,sweep,alloc,scale,mesh,plot (default: all).</summary>
+    public HashSet<string> Sections { get; init; } = new(StringComparer.OrdinalIgnoreCase) { "scenarios", "sweep", "alloc", "scale", "mesh", "plot" };
 
     /// <summary>BENCH_NO_RAW=1: skip dc_bench (managed figures only).</summary>
     public bool NoRaw { get; init; }
@@ -54,7 +57,7 @@ internal sealed class Options
         double duration = Double("BENCH_DURATION") ?? (quick ? 1.0 : 5.0);
         var sections = Env("BENCH_ONLY") is { Length: > 0 } only
             ? new HashSet<string>(only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase)
-            : new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "scenarios", "sweep", "alloc", "scale", "plot" };
+            : new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "scenarios", "sweep", "alloc", "scale", "mesh", "plot" };
         return new Options
         {
             Quick = quick,
@@ -66,6 +69,7 @@ internal sealed class Options
             ScaleWave = Math.Max(1, (int)(Double("BENCH_SCALE_WAVE") ?? 25)),
             SweepSizes = Ints("BENCH_SWEEP_SIZES") ?? new[] { 16, 64, 256, 1024, 4096, 16384, 65536, 262144 },
             Sections = sections,
+            MeshSizes = Ints("BENCH_MESH") ?? new[] { 4, 16 },
             NoRaw = Env("BENCH_NO_RAW") is "1" or "true" or "yes",
             Idle = Env("BENCH_IDLE") is { Length: > 0 } idle ? idle : "yield",
             FlowIdle = Env("BENCH_FLOW_IDLE") is { Length: > 0 } fi ? fi : "sleep1",

@@ -4,8 +4,9 @@
 //   BENCH_DURATION=5        seconds per throughput scenario (managed and dc_bench alike)
 //   BENCH_QUICK=1           ~1-minute smoke run (1 s windows, short sweep, scale N = 1,10,50)
 //   BENCH_RUNS=1            interleaved managed/raw repetitions of the five scenarios (medians reported)
-//   BENCH_ONLY=scenarios,sweep,alloc,scale,plot   sections to run (default all); `wan` only when named
 //   BENCH_WAN=25/0,25/1,100/0  wan cells, one-way delay ms / loss % (BENCH_WAN_DURATION, default 10 s)
+//   BENCH_ONLY=scenarios,sweep,alloc,scale,mesh,plot   sections to run (default all); `wan` only when named
+//   BENCH_MESH=4,16         mesh sizes of the mesh section (WebRtcMultiplayerPeer)
 //   BENCH_SCENARIOS=setup,bulk,small,unreliable,rtt   scenarios of that section (default all)
 //   BENCH_SCALE=1,10,100,500  BENCH_SCALE_WAVE=25  BENCH_SCALE_DURATION=3
 //   BENCH_SWEEP_SIZES=16,64,...,256K  BENCH_SWEEP_DURATION=2
@@ -142,6 +143,8 @@ if (opt.Has("scale"))
     RunScale();
 if (opt.Has("wan"))
     RunWan();
+if (opt.Has("mesh"))
+    RunMesh();
 
 root["failures"] = failures;
 root["warnings"] = new JsonObject { ["count"] = warnings, ["first"] = new JsonArray(firstWarnings.Select(w => (JsonNode)w).ToArray()) };
@@ -353,6 +356,15 @@ void RunSweep()
         arr.Add(row);
     }
     root["sweep"] = arr;
+}
+
+void RunMesh()
+{
+    Console.WriteLine("\n== mesh (WebRtcMultiplayerPeer full mesh, one polling thread) ==");
+    var arr = new JsonArray();
+    foreach (int n in opt.MeshSizes)
+        arr.Add(Section($"mesh {n}", () => MeshBench.Run(n, opt.Quick ? 1.0 : Math.Min(opt.Duration, 3.0))));
+    root["mesh"] = arr;
 }
 
 void RunAlloc()
