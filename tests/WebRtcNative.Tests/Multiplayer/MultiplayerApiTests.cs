@@ -88,7 +88,9 @@ public class MultiplayerApiTests
         Assert.Same(pc, info.Connection);
         Assert.False(info.Connected);
         Assert.Equal(4, info.Channels.Count);
-        Assert.Equal(new[] { 65535, 0, 0, 65535 }, info.Channels.Select(c => c.MaxPacketLifeTime)); // unreliableLifetime 0
+        // unreliableLifetime 0: a lifetime of 0 ms travels, and reads back, as 0 retransmissions (as browsers report it).
+        Assert.Equal(new[] { 65535, 65535, 65535, 65535 }, info.Channels.Select(c => c.MaxPacketLifeTime));
+        Assert.Equal(new[] { 65535, 0, 0, 65535 }, info.Channels.Select(c => c.MaxRetransmits));
         Assert.Equal(new[] { 1, 2, 3, 4 }, info.Channels.Select(c => c.Id));
         Assert.Equal("4", info.Channels[3].Label);
 
