@@ -26,6 +26,8 @@ namespace {
 // upstream libdatachannel and Chromium's usrsctp did, and grows on first use of a higher id.
 constexpr uint16_t kInitialStreams = 1024;
 constexpr int kMaxGrowRetries = 50;
+// After usrsctp's send buffer was full, queued messages are handed over again this much later.
+constexpr std::chrono::milliseconds kSendRetry{1};
 
 // usrsctp calls connOutput with the address we registered; only live transports are used.
 std::shared_mutex gLiveMutex;
@@ -276,8 +278,17 @@ void SctpTransport::start() {
 }
 
 void SctpTransport::incoming(const char *data, size_t size) {
-	if (!mClosed)
-		usrsctp_conninput(this, data, size, 0);
+	if (mClosed)
+		return;
+	// Events this packet raises are handled right after usrsctp returns, without a trip
+	// through the loop's queue (the upcall only notes them: usrsctp's locks are held there).
+	mInInput = true;
+	usrsctp_conninput(this, data, size, 0);
+	mInInput = false;
+	if (mEventsPending) {
+		mEventsPending = false;
+		onEvents();
+	}
 }
 
 int SctpTransport::connOutput(void *addr, void *buffer, size_t length, uint8_t, uint8_t) {
@@ -346,6 +357,7 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		queue = mQueues.emplace(stream, std::deque<Pending>()).first;
 	queue->second.push_back(Pending{stream, ppid, reliability, std::chrono::steady_clock::now(),
 	                                std::vector<char>(data, data + size)});
+	mHasQueued = true;
 	addBuffered(stream, long(size));
 	return true;
 }
@@ -413,7 +425,7 @@ void SctpTransport::flush() {
 					continue;
 				}
 				if (sendQueued(it->second, changed) == 0) {
-					blocked = true;
+					blocked = mSendBlocked = true;
 					mNextStream = stream; // its turn again when space frees
 					break;
 				}
@@ -425,6 +437,7 @@ void SctpTransport::flush() {
 					++it;
 			}
 		}
+		mHasQueued = !mQueues.empty();
 		for (auto it = mResetAfterFlush.begin(); it != mResetAfterFlush.end();) {
 			if (mBuffered[*it] == 0) {
 				doReset(*it);
@@ -551,6 +564,7 @@ void SctpTransport::refuseStreamsFrom(int first) {
 			addBuffered(it->first, -long(p.data.size()));
 		it = mQueues.erase(it);
 	}
+	mHasQueued = !mQueues.empty();
 	mLoop.post([this, weak = weak_from_this(), first] {
 		auto keep = weak.lock();
 		if (!keep || mClosed) // closed: no callback (the owner may be gone)
@@ -605,9 +619,11 @@ void SctpTransport::close() {
 		std::lock_guard lock(mSendMutex);
 		if (mClosed.exchange(true))
 			return;
+		std::lock_guard socketLock(mSocketMutex);
 		sock = mSocket;
 		mSocket = nullptr;
 		mQueues.clear();
+		mHasQueued = false;
 	}
 	if (sock) {
 		usrsctp_shutdown(sock, SHUT_RDWR);
@@ -625,7 +641,11 @@ void SctpTransport::upcall(struct socket *, void *arg, int) {
 	// holds a weak reference.
 	std::shared_lock lock(gLiveMutex);
 	auto t = static_cast<SctpTransport *>(arg);
-	if (gLive.count(t) && !t->mClosed)
+	if (!gLive.count(t) || t->mClosed)
+		return;
+	if (t->mLoop.isLoopThread() && t->mInInput)
+		t->mEventsPending = true; // incoming() handles them when usrsctp returns
+	else
 		t->scheduleEvents();
 }
 
@@ -697,10 +717,32 @@ void SctpTransport::resumeReading() {
 void SctpTransport::onEvents() {
 	if (mClosed)
 		return;
-	bool queued;
-	{
+	bool queued = mHasQueued.load(), retryLater = false;
+	if (queued) { // (checked first without the lock: application threads send under it)
 		std::lock_guard lock(mSendMutex);
 		queued = !mQueues.empty();
+		// usrsctp was full at the last try. It raises an event for every acknowledgement;
+		// refilling a few bytes each time would send a stream of tiny packets, so wait a
+		// moment and refill in bulk (what a send-space threshold would do; usrsctp offers none
+		// without its receive callback).
+		if (queued && mSendBlocked) {
+			queued = false;
+			retryLater = !mRetryArmed;
+			mRetryArmed = true;
+		}
+	}
+	if (retryLater) {
+		mLoop.addTimer(kSendRetry, [this, weak = weak_from_this()] {
+			if (auto keep = weak.lock()) {
+				{
+					std::lock_guard lock(mSendMutex);
+					mRetryArmed = false;
+					mSendBlocked = false;
+				}
+				flush();
+			}
+			return false;
+		});
 	}
 	if (queued)
 		flush();
@@ -718,7 +760,7 @@ void SctpTransport::readAvailable() {
 		int flags = 0;
 		ssize_t n;
 		{
-			std::lock_guard lock(mSendMutex); // close() may free the socket meanwhile
+			std::lock_guard lock(mSocketMutex); // close() may free the socket meanwhile
 			if (!mSocket)
 				return;
 			n = usrsctp_recvv(mSocket, buffer.data(), buffer.size(), nullptr, nullptr, &info, &infoLen,
@@ -885,6 +927,7 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 		break;
 	case SCTP_SENDER_DRY_EVENT: {
 		std::lock_guard lock(mSendMutex);
+		mSendBlocked = false; // all sent: room for everything
 		if (!mQueues.empty())
 			scheduleEvents();
 		break;

@@ -166,9 +166,13 @@ private:
 	mutable std::mutex mSendMutex;
 	std::map<uint16_t, std::deque<Pending>> mQueues; // non-empty queues only
 	uint16_t mNextStream = 0;                        // round-robin cursor
+	std::atomic<bool> mHasQueued{false};             // !mQueues.empty(), readable without the lock
+	bool mSendBlocked = false;                       // usrsctp's buffer was full at the last try
+	bool mRetryArmed = false;                        // a timer will try again
 	std::atomic<uint64_t> mExpired{0};
 	std::unordered_map<uint16_t, size_t> mBuffered;
 	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
+	std::mutex mSocketMutex; // reads vs close() (after mSendMutex when both are taken)
 	std::atomic<bool> mEventsScheduled{false};
 	std::atomic<int> mReadPauses{0};
 	// Graceful shutdown in progress (loop thread).
@@ -181,6 +185,8 @@ private:
 	bool mRecvTunePosted = false;    // loop thread
 	uint32_t mRtoFloorMs = 0;        // mSendMutex
 	const uint32_t mBaseRtoMinMs, mRtoMaxMs, mRtoInitialMs;
+	bool mInInput = false;      // loop thread: inside usrsctp_conninput
+	bool mEventsPending = false; // loop thread: the upcall ran during it
 
 	std::unordered_map<uint16_t, std::vector<char>> mPartial; // loop thread only
 	std::unordered_map<uint16_t, size_t> mOversized;           // loop thread: bytes seen so far
