@@ -17,7 +17,7 @@
 
 #include "common/event_loop.hpp"
 
-#include <usrsctp.h>
+#include "sctp/usrsctp_include.hpp"
 
 namespace rtcimpl {
 
