@@ -16,6 +16,13 @@
 /* The ids of this process's threads except the process-wide ones that live until exit by
  * design (the library's event loops, usrsctp's iterator, GLib's worker). */
 static int thread_ids(long *ids, int max) {
+#ifdef _WIN32
+	/* No /proc and no readable thread names (which tell the process-wide threads apart):
+	 * the leftover-thread check runs on Linux only. */
+	(void)ids;
+	(void)max;
+	return -1;
+#endif
 	DIR *d = opendir("/proc/self/task");
 	int n = 0;
 	struct dirent *e;
@@ -173,15 +180,19 @@ int main(void) {
 	rtcCleanup();
 	/* Threads leave /proc/self/task a little after they exit (much later under valgrind). */
 	int nafter = thread_ids(after, 64);
-	for (int i = 0; i < 50 && nafter >= nbefore; ++i) {
+	for (int i = 0; i < 50 && nbefore >= 0 && nafter >= nbefore; ++i) {
 		sleep_ms(100);
 		nafter = thread_ids(after, 64);
 	}
 	printf("capi_reliability_vanish: threads before the connection %d (main, watchdog, relay, any "
 	       "transient), after rtcCleanup %d\n",
 	       nbefore, nafter);
-	CHECK_EQ(new_threads(before, nbefore, after, nafter), 0);
-	CHECK(nafter < nbefore); /* the relay's thread is gone too */
+	if (nbefore >= 0) {
+		CHECK_EQ(new_threads(before, nbefore, after, nafter), 0);
+		CHECK(nafter < nbefore); /* the relay's thread is gone too */
+	} else {
+		printf("capi_reliability_vanish: thread check skipped (no /proc/self/task here)\n");
+	}
 	printf("capi_reliability_vanish: ok\n");
 	return 0;
 }

@@ -39,12 +39,20 @@ if [ -z "$(find "$ADIR/updated" -mmin -1440 2>/dev/null)" ]; then
 fi
 
 # Download each package (newest version the mirror serves; older if a listed one is missing).
+# The resolution is remembered until the lists are refreshed (a warm run then costs nothing).
 debs=()
-for p in "${PKGS[@]}"; do
+resolved="$ADIR/resolved-$RECIPE.txt"
+if [ -f "$resolved" ] && [ "$resolved" -nt "$ADIR/updated" ]; then
+  mapfile -t debs < "$resolved"
+  for d in "${debs[@]}"; do [ -f "$d" ] || { debs=(); break; }; done
+  [ "${#debs[@]}" -eq "${#PKGS[@]}" ] || debs=()
+fi
+[ "${#debs[@]}" -gt 0 ] || for p in "${PKGS[@]}"; do
   got=""
   for ver in $(apt-cache "${A[@]}" madison "$p" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -u -V -r); do
     f="${p}_${ver#*:}_arm64.deb"
-    [ -f "$ADIR/debs/$f" ] || [ -f "$ADIR/debs/${p}_${ver#*:}_all.deb" ] || \
+    # (apt-get download writes an epoch's ':' as %3a in the file name)
+    ls "$ADIR/debs/${p}_"*"${ver#*:}"_*.deb >/dev/null 2>&1 || \
       (cd "$ADIR/debs" && apt-get "${A[@]}" download -qq "$p=$ver" >/dev/null 2>&1) || true
     for cand in "$ADIR/debs/$f" "$ADIR/debs/${p}_${ver#*:}_all.deb"; do
       if [ -f "$cand" ]; then got="$cand"; break 2; fi
@@ -56,6 +64,7 @@ for p in "${PKGS[@]}"; do
   if [ -z "$got" ]; then echo "arm64 sysroot: cannot download $p" >&2; exit 1; fi
   debs+=("$got")
 done
+printf '%s\n' "${debs[@]}" > "$resolved"
 key=$( (echo "recipe=$RECIPE"; for d in "${debs[@]}"; do basename "$d"; done) | sha256sum | cut -c1-16)
 SYSROOT="$CACHE_ROOT/linux-arm64/sysroot-$key"
 log "arm64 sysroot: ${#debs[@]} packages ready in $(( $(now) - t0 )) s"

@@ -8,7 +8,8 @@
 # The prefix lives in the cache (~/.cache/webrtcnative or $WEBRTCNATIVE_CACHE), named by a hash
 # of the source package versions and RECIPE below, so a second run is a no-op and a new Debian
 # source version (or recipe change) builds a new prefix. Each package leaves a stamp, so an
-# interrupted build resumes at the package it stopped in. Timings per package are printed.
+# interrupted build resumes at the package it stopped in. Timings per package are printed; each
+# package's build output goes to <cache>/win-x64/build/<pkg>.log (its tail is shown on failure).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -71,17 +72,17 @@ INI
 meson_build() {  # meson_build <srcdir> <options...>
   local src="$1"; shift
   meson setup "$src/_build" "$src" --cross-file "$CROSS" --prefix "$PREFIX" --libdir lib \
-    --buildtype release --default-library shared --wrap-mode nodownload "$@" >/dev/null
-  ninja -C "$src/_build" -j "$JOBS" >/dev/null
-  meson install -C "$src/_build" --no-rebuild >/dev/null
+    --buildtype release --default-library shared --wrap-mode nodownload "$@"
+  ninja -C "$src/_build" -j "$JOBS"
+  meson install -C "$src/_build" --no-rebuild
 }
 
 cmake_build() {  # cmake_build <srcdir> <options...>
   local src="$1"; shift
   cmake -S "$src" -B "$src/_build" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" "$@" >/dev/null
-  cmake --build "$src/_build" -j "$JOBS" >/dev/null
-  cmake --install "$src/_build" >/dev/null
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" "$@"
+  cmake --build "$src/_build" -j "$JOBS"
+  cmake --install "$src/_build"
 }
 
 build_zlib() {
@@ -111,9 +112,9 @@ RC
 
 build_libffi() {
   ./configure --host=$HOST --prefix="$PREFIX" --enable-shared --disable-static --disable-docs \
-    --disable-multi-os-directory >/dev/null
-  make -j "$JOBS" >/dev/null
-  make install >/dev/null
+    --disable-multi-os-directory 
+  make -j "$JOBS"
+  make install
 }
 
 build_pcre2() {
@@ -129,9 +130,9 @@ build_gettext() {
   cd gettext-runtime
   ./configure --host=$HOST --prefix="$PREFIX" --enable-shared --disable-static \
     --enable-threads=windows --disable-java --disable-csharp --disable-libasprintf \
-    --disable-openmp --disable-curses --disable-c++ >/dev/null
-  make -C intl -j "$JOBS" "${noauto[@]}" >/dev/null
-  make -C intl install "${noauto[@]}" >/dev/null
+    --disable-openmp --disable-curses --disable-c++
+  make -C intl -j "$JOBS" "${noauto[@]}"
+  make -C intl install "${noauto[@]}"
 }
 
 build_glib2.0() {
@@ -148,9 +149,9 @@ build_libnice() {
 
 build_openssl() {
   ./Configure mingw64 --cross-compile-prefix=$HOST- --prefix="$PREFIX" --libdir=lib \
-    no-shared no-tests         >/dev/null
-  make -j "$JOBS" build_libs >/dev/null
-  make install_dev >/dev/null
+    no-shared no-tests
+  make -j "$JOBS" build_libs
+  make install_dev
 }
 
 build_libusrsctp() {
@@ -158,20 +159,47 @@ build_libusrsctp() {
     -Dsctp_debug=OFF
 }
 
-total=$(now)
-for p in "${PKGS[@]}"; do
+# build_one <package>: unpack, build and install one package (output in $BUILD/<pkg>.log, its
+# tail shown on failure), then stamp it.
+build_one() {
+  local p="$1" t stamp
   stamp="$PREFIX/.stamps/$(basename "${DSC[$p]}" .dsc)"
   if [ -f "$stamp" ]; then
     log "win-x64 deps: $p up to date"
-    continue
+    return 0
   fi
   t=$(now)
   log "win-x64 deps: building $p ($(basename "${DSC[$p]}" .dsc))"
   unpack_source "${DSC[$p]}" "$BUILD/$p"
-  (cd "$BUILD/$p" && "build_$p")
+  # Called only in plain (not conditional) contexts, so that set -e stops at a failing step.
+  set +e
+  (set -e; cd "$BUILD/$p"; "build_$p") > "$BUILD/$p.log" 2>&1
+  local rc=$?
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    echo "win-x64 deps: building $p FAILED; last lines of $BUILD/$p.log:" >&2
+    tail -n 40 "$BUILD/$p.log" >&2
+    local ml
+    for ml in "$BUILD/$p/_build/meson-logs/meson-log.txt" "$BUILD/$p/config.log"; do
+      [ -f "$ml" ] && { echo "--- $ml" >&2; tail -n 30 "$ml" >&2; }
+    done
+    exit 1
+  fi
   rm -rf "$BUILD/$p"
   touch "$stamp"
   log "win-x64 deps: $p built in $(( $(now) - t )) s"
+}
+
+total=$(now)
+# OpenSSL (the longest build) needs nothing else from the prefix: it builds beside the GLib chain.
+build_one openssl &
+openssl_pid=$!
+trap 'kill "$openssl_pid" 2>/dev/null || true' EXIT
+for p in "${PKGS[@]}"; do
+  [ "$p" = openssl ] && continue
+  build_one "$p"
 done
+wait "$openssl_pid"
+trap - EXIT
 log "win-x64 deps: done in $(( $(now) - t0 )) s (builds $(( $(now) - total )) s)"
 echo "WEBRTCNATIVE_WIN_PREFIX=$PREFIX"

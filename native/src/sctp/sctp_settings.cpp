@@ -1,7 +1,7 @@
 #include "sctp/sctp_settings.hpp"
 
 #include <mutex>
-#include <usrsctp.h>
+#include "sctp/usrsctp_include.hpp"
 
 namespace rtcimpl::sctp {
 

@@ -19,7 +19,7 @@
 #include "common/event_loop.hpp"
 #include "sctp/window_tuner.hpp"
 
-#include <usrsctp.h>
+#include "sctp/usrsctp_include.hpp"
 
 namespace rtcimpl {
 
