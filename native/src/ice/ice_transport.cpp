@@ -6,6 +6,7 @@
 #include "sdp/description.hpp"
 
 #include <agent.h>
+#include <debug.h> // nice_debug_enable: libnice's own header, next to agent.h
 #include <cctype>
 #include <cstring>
 #ifdef _WIN32
@@ -15,6 +16,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #endif
+#include <mutex>
 #include <stdexcept>
 
 namespace rtcimpl {
@@ -223,23 +225,33 @@ void IceTransport::gather() {
 	if (mClosed || mGathering.exchange(true))
 		return;
 	mLoop.post([this, weak = weak_from_this()] {
-		auto keep = weak.lock();
-		if (!keep)
-			return;
-		NiceAgent *agent = currentAgent();
-		if (!agent)
-			return;
-		mGatheringState = RTC_GATHERING_INPROGRESS;
-		LOG_DEBUG("ICE gathering started");
-		if (mCallbacks.gatheringState)
-			mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
-		if (!nice_agent_gather_candidates(agent, mStream)) {
-			LOG_ERROR("ICE candidate gathering failed to start");
-			mGatheringState = RTC_GATHERING_COMPLETE;
-			if (mCallbacks.gatheringState)
-				mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
-		}
+		if (auto keep = weak.lock())
+			startGathering();
 	});
+}
+
+bool IceTransport::gatherNow() {
+	if (mClosed || mGathering.exchange(true))
+		return false;
+	startGathering();
+	return true;
+}
+
+void IceTransport::startGathering() {
+	NiceAgent *agent = currentAgent();
+	if (!agent)
+		return;
+	installNiceDebugHook();
+	mGatheringState = RTC_GATHERING_INPROGRESS;
+	LOG_INFO("timeline: ice gathering started");
+	if (mCallbacks.gatheringState)
+		mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
+	if (!nice_agent_gather_candidates(agent, mStream)) {
+		LOG_ERROR("ICE candidate gathering failed to start");
+		mGatheringState = RTC_GATHERING_COMPLETE;
+		if (mCallbacks.gatheringState)
+			mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
+	}
 }
 
 bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::string &pwd) {
@@ -545,17 +557,50 @@ void IceTransport::changeState(rtcIceState state) {
 
 	mState = state;
 	static const char *names[] = {"new", "checking", "connected", "completed", "failed", "disconnected", "closed"};
-	LOG_DEBUG(std::string("ICE state ") + names[int(state)]);
+	LOG_INFO(std::string("timeline: ice state ") + names[int(state)]);
 	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED)
 		mWasConnected = true;
 	if (mCallbacks.state)
 		mCallbacks.state(state);
 }
 
-void IceTransport::onSelectedPair(NiceAgent *, unsigned, unsigned, void *, void *, void *self) {
+void IceTransport::onSelectedPair(NiceAgent *agent, unsigned, unsigned, void *local, void *remote,
+                                  void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (!t->mClosed)
-		t->enlargeSocketBuffers();
+	if (t->mClosed)
+		return;
+	if (log::enabled(RTC_LOG_INFO)) {
+		auto describe = [agent](void *c) {
+			gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(c));
+			std::string s = sdp ? sdp : "?";
+			g_free(sdp);
+			return s;
+		};
+		LOG_INFO("timeline: ice pair selected: local [" + describe(local) + "] remote [" +
+		         describe(remote) + "]");
+	}
+	t->enlargeSocketBuffers();
+}
+
+// libnice reports a retransmitted connectivity check only as a debug line ("Agent %p :STUN
+// transaction retransmitted on pair %p ..."). While the library logs at INFO or more, libnice's
+// debug output is switched on and those lines become timeline lines (the interop drivers count
+// them); every other libnice line is dropped. At a quieter level libnice's debug stays off, so
+// nothing is formatted.
+void IceTransport::installNiceDebugHook() {
+	static std::once_flag once;
+	std::call_once(once, [] {
+		g_log_set_handler("libnice", GLogLevelFlags(G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO),
+		                  [](const gchar *, GLogLevelFlags, const gchar *message, gpointer) {
+			                  if (message && std::strstr(message, "retransmitted on pair"))
+				                  LOG_INFO(std::string("timeline: ice check retransmitted: ") + message);
+		                  },
+		                  nullptr);
+	});
+	if (log::enabled(RTC_LOG_INFO))
+		nice_debug_enable(FALSE);
+	else
+		nice_debug_disable(FALSE);
 }
 
 void IceTransport::onReceive(NiceAgent *, unsigned, unsigned, unsigned len, char *buf, void *self) {

@@ -47,6 +47,8 @@ public:
 
 	void setControlling(bool controlling);
 	void gather();                                    // once; later calls do nothing
+	bool gatherNow(); // loop thread: gather() without the post, true when it started now;
+	                  // host candidates are signalled before it returns
 	bool setRemoteCredentials(const std::string &ufrag, const std::string &pwd);
 	bool addRemoteCandidate(const std::string &candidate); // "candidate:..."
 	void remoteGatheringDone();
@@ -69,6 +71,8 @@ private:
 	static void onReceive(NiceAgent *, unsigned stream, unsigned component, unsigned len, char *buf,
 	                      void *self);
 	void changeState(rtcIceState state);
+	void startGathering();                      // loop thread
+	static void installNiceDebugHook();         // counts retransmitted checks while logging INFO
 	void enlargeSocketBuffers(); // loop thread
 	void checkNoPairs();         // loop thread: fail when no candidate pair can ever form
 	void armConnectTimeout();    // loop thread
