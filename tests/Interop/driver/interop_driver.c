@@ -640,6 +640,10 @@ static int create_local(const char *label, const char *kind, int stream) {
 	return dc;
 }
 
+static int pred_peer_ready(void *a) {
+	(void)a;
+	return strcmp(g_peer_name, "peer") != 0 || g_stdin_eof;
+}
 static int pred_connected(void *a) {
 	(void)a;
 	return g_state == RTC_CONNECTED || g_state == RTC_FAILED || g_state == RTC_CLOSED || g_stdin_eof;
@@ -933,6 +937,11 @@ int main(int argc, char **argv) {
 	pthread_t reader;
 	pthread_create(&reader, NULL, stdin_thread, NULL);
 	emit("event", "event", "version", "peer", "webrtcnative-c", "version", RTC_VERSION, NULL);
+
+	/* The setup clock starts once the peer has said who it is: before that it is still starting
+	 * (Python imports, a browser loading its page), which is not connection setup. */
+	if (!wait_until(pred_peer_ready, NULL, 60))
+		LOG("no version event from the peer within 60 s; starting anyway");
 
 	static const char *all_kinds[] = {"reliable", "unreliable", "negotiated"};
 	/* Channels of the first round: in-band ones by the offerer, the negotiated one by both. */
