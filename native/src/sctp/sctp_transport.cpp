@@ -716,9 +716,10 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 					scheduleEvents();
 			}
 			if (!mConnected.exchange(true)) {
-				LOG_INFO("timeline: sctp association up: streams out " + std::to_string(ac.sac_outbound_streams) +
-				          " in " + std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
-				          std::to_string(ss.assoc_value));
+				LOG_INFO("timeline: sctp association up: streams out " +
+				         std::to_string(ac.sac_outbound_streams) + " in " +
+				         std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
+				         std::to_string(ss.assoc_value));
 				if (mCallbacks.connected)
 					mCallbacks.connected();
 			}
