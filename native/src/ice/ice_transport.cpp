@@ -338,7 +338,7 @@ void IceTransport::resolveMdnsCandidate(const std::string &name, const std::stri
 		            " mDNS names from the peer; candidate dropped: " + candidate);
 		return;
 	}
-	LOG_DEBUG("ICE: resolving remote mDNS candidate " + name);
+	LOG_INFO("timeline: ice mdns query: " + name);
 	MdnsName &entry = mMdnsNames[name];
 	entry.candidates.push_back(candidate);
 	entry.query = std::make_unique<MdnsQuery>(
@@ -367,11 +367,13 @@ void IceTransport::onMdnsResolved(const std::string &name, const std::vector<std
 	// The query is calling us: destroy it after it returns.
 	mLoop.post([query = std::shared_ptr<MdnsQuery>(std::move(entry.query))] {});
 	std::string address = entry.address;
-	if (address.empty())
+	if (address.empty()) {
 		LOG_INFO("ICE: mDNS name " + name + " not resolved; peer-reflexive candidates may still connect");
-	else
+	} else {
+		LOG_INFO("timeline: ice mdns resolved: " + name + " " + address);
 		for (const auto &c : candidates)
 			applyRemoteCandidate(withAddress(c, address));
+	}
 	if (mRemoteGatheringDone)
 		tellPeerGatheringDone();
 	checkNoPairs();
