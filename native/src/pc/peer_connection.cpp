@@ -179,15 +179,24 @@ int PeerConnection::setLocalDescription(const char *typeStr) {
 	return RTC_ERR_SUCCESS;
 }
 
-// Loop thread. The first local description gathers before it goes out, so it carries the host
-// candidates (they come synchronously from libnice). Otherwise our first connectivity check can
-// reach the peer before our trickled candidate does: the peer then knows us only as a
-// peer-reflexive candidate, and some stacks wait before nominating such a pair (pion: 1 s).
-// Candidates and gathering events found meanwhile are held and still reported, after the
-// description, so trickling applications see every candidate as before.
+// Loop thread. An answer gathers before it goes out, so it carries the host candidates (they
+// come synchronously from libnice): the answerer's checks start at once, and without them our
+// first check can reach the offerer before our trickled candidate does; the offerer then knows
+// us only as a peer-reflexive candidate, and some stacks wait before nominating such a pair
+// (pion: 1 s). Candidates and gathering events found meanwhile are held and still reported,
+// after the description, so trickling applications see every candidate as before. An offer
+// goes out first and gathers after, as before: no check of ours can precede it (they wait for
+// the answer), and an answerer that has no candidate yet stays New while it adds channels.
 void PeerConnection::emitLocalDescription(std::string sdpText, const std::string &typeName,
                                           sdp::Type type) {
 	auto ice = this->ice();
+	if (type == sdp::Type::Offer) {
+		if (auto cb = descriptionCallback.load())
+			invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
+		if (ice && !mClosed)
+			ice->gather();
+		return;
+	}
 	if (ice && !mClosed) {
 		mHoldEvents = true;
 		bool started = ice->gatherNow();
