@@ -439,11 +439,47 @@ void IceTransport::remoteGatheringDone() {
 	});
 }
 
+namespace {
+constexpr size_t kMaxEarlyDatagrams = 16;      // a DTLS flight is a handful of datagrams
+constexpr size_t kMaxEarlyBytes = 64 * 1024;
+} // namespace
+
 bool IceTransport::send(const char *data, size_t size) {
+	{
+		std::shared_lock lock(mAgentMutex);
+		if (!mAgent)
+			return false;
+		if (nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0)
+			return true;
+	}
+	std::lock_guard lock(mEarlyMutex);
+	if (!mEarlyOpen || mEarly.size() >= kMaxEarlyDatagrams || mEarlyBytes + size > kMaxEarlyBytes)
+		return false;
+	if (mEarly.empty())
+		LOG_INFO("timeline: ice send held: no pair selected yet");
+	mEarly.emplace_back(data, size);
+	mEarlyBytes += size;
+	return true;
+}
+
+void IceTransport::flushEarly() {
+	std::vector<std::string> early;
+	{
+		std::lock_guard lock(mEarlyMutex);
+		if (!mEarlyOpen)
+			return;
+		mEarlyOpen = false;
+		early.swap(mEarly);
+		mEarlyBytes = 0;
+	}
+	if (early.empty())
+		return;
+	LOG_INFO("timeline: ice send released: " + std::to_string(early.size()) + " datagram(s)");
 	std::shared_lock lock(mAgentMutex);
 	if (!mAgent)
-		return false;
-	return nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0;
+		return;
+	for (const auto &d : early)
+		nice_agent_send(mAgent, mStream, 1, guint(d.size()), d.data());
 }
 
 bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
@@ -560,8 +596,10 @@ void IceTransport::changeState(rtcIceState state) {
 	mState = state;
 	static const char *names[] = {"new", "checking", "connected", "completed", "failed", "disconnected", "closed"};
 	LOG_INFO(std::string("timeline: ice state ") + names[int(state)]);
-	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED)
+	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED) {
 		mWasConnected = true;
+		flushEarly();
+	}
 	if (mCallbacks.state)
 		mCallbacks.state(state);
 }

@@ -88,6 +88,14 @@ private:
 	EventLoop &mLoop;
 	NiceAgent *mAgent = nullptr;
 	mutable std::shared_mutex mAgentMutex; // send() vs close() releasing the agent
+	// Datagrams written before libnice has a pair to send on (a DTLS server answering the
+	// ClientHello that arrived on a pair still being checked): libnice drops them, which cost a
+	// DTLS retransmission timeout. They wait here, bounded, and go out once ICE is connected.
+	std::mutex mEarlyMutex;
+	bool mEarlyOpen = true; // until the first connection
+	std::vector<std::string> mEarly;
+	size_t mEarlyBytes = 0;
+	void flushEarly(); // loop thread, on the first connection
 	unsigned mStream = 0;
 	std::string mUfrag, mPwd;
 	Callbacks mCallbacks;
