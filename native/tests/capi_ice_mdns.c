@@ -67,8 +67,21 @@ static void deliver(peer_t *o, char *cand) {
 
 static void on_description(int pc, const char *sdp, const char *type, void *ptr) {
 	(void)pc;
-	CHECK(strstr(sdp, "a=candidate:") == NULL); /* trickled: only the callbacks carry them */
-	CHECK_EQ(peer_deliver_description(((peer_t *)ptr)->other, sdp, type), 0);
+	peer_t *o = ((peer_t *)ptr)->other;
+	/* An answer carries the host candidates gathered before it went out (issue 17), with the
+	 * real address; an application hiding it behind mDNS strips them and trickles the renamed
+	 * ones, as this test does through the candidate callbacks. An offer has none. */
+	CHECK((strstr(sdp, "a=candidate:") != NULL) == (strcmp(type, "answer") == 0));
+	char *stripped = calloc(1, strlen(sdp) + 1);
+	for (const char *line = sdp; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+		if (strncmp(line, "a=candidate:", 12) != 0 && strncmp(line, "a=end-of-candidates", 19) != 0)
+			strncat(stripped, line, len);
+		line += len;
+	}
+	CHECK_EQ(peer_deliver_description(o, stripped, type), 0);
+	free(stripped);
 }
 
 static void on_candidate(int pc, const char *cand, const char *mid, void *ptr) {

@@ -15,6 +15,6 @@ for prog in interop_driver turn_test; do
 	src="$root/tests/Interop/driver/$prog.c"
 	[ -f "$src" ] || continue
 	cc -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter -I"$root/native/include" \
-		"$src" -o "$out/$prog" -L"$build" -lwebrtcnative -Wl,-rpath,"$build" -lpthread
+		"$src" $( [ "$prog" = interop_driver ] && echo "$root/tests/Interop/driver/timeline.c") -o "$out/$prog" -L"$build" -lwebrtcnative -Wl,-rpath,"$build" -lpthread
 done
 echo "built $out/interop_driver"

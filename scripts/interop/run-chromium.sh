@@ -32,7 +32,7 @@ if [ "${WRN_OURS:-c}" = managed ]; then
 	# incremental: a few seconds when nothing changed
 	dotnet build -nologo -v q -c Release "$root/tests/Interop/ManagedPeer" >&2 ||
 		{ echo "SETUP-ERROR: ManagedPeer build failed"; exit 2; }
-	ours_cmd="dotnet $dll --role $role --bind 10.77.0.1 --timeout 60"; ours_name=managed
+	ours_cmd="dotnet $dll --role $role --bind 10.77.0.1 --timeout 60 ${WRN_MANAGED_ARGS:-}"; ours_name=managed
 else
 	if [ ! -x "$bin/interop_driver" ] || [ "$root/tests/Interop/driver/interop_driver.c" -nt "$bin/interop_driver" ]; then
 		"$root/scripts/interop/build-driver.sh" >&2 || { echo "SETUP-ERROR: driver build failed"; exit 2; }

@@ -127,7 +127,7 @@ void DtlsTransport::start() {
 	if (mClosed)
 		return;
 	if (mClient) {
-		LOG_DEBUG("DTLS handshake starting as client");
+		LOG_INFO("timeline: dtls handshake start: client");
 		continueHandshake();
 	}
 }
@@ -138,8 +138,9 @@ void DtlsTransport::continueHandshake() {
 		mHandshakeDone = true;
 		mLoop.cancel(mTimer);
 		mTimer = 0;
-		LOG_DEBUG(std::string("DTLS handshake done as ") + (mClient ? "client" : "server") +
-		          ", cipher " + SSL_get_cipher(mSsl));
+		LOG_INFO(std::string("timeline: dtls handshake done: ") + (mClient ? "client" : "server") +
+		         ", retransmissions " + std::to_string(mRetransmissions) + ", cipher " +
+		         SSL_get_cipher(mSsl));
 		return;
 	}
 	int err = SSL_get_error(mSsl, ret);
@@ -164,7 +165,7 @@ void DtlsTransport::armTimer() {
 		return;
 	auto ms = std::chrono::milliseconds(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
 	mLoop.cancel(mTimer);
-	mTimer = mLoop.addTimer(ms, [this, weak = weak_from_this()] {
+	mTimer = mLoop.addTimer(ms, [this, weak = weak_from_this(), ms] {
 		auto keep = weak.lock();
 		if (!keep)
 			return false;
@@ -172,6 +173,10 @@ void DtlsTransport::armTimer() {
 		mTimer = 0;
 		if (mClosed || mHandshakeDone)
 			return false;
+		// An expiry resends our last flight: the count shows a lost or unanswered flight.
+		++mRetransmissions;
+		LOG_INFO("timeline: dtls retransmission: " + std::to_string(mRetransmissions) + " after " +
+		         std::to_string(ms.count()) + " ms");
 		if (DTLSv1_handle_timeout(mSsl) < 0) {
 			mClosed = true;
 			mLoop.post([this, weak] {
@@ -214,6 +219,10 @@ void DtlsTransport::incoming(const char *data, size_t size) {
 		mReadData = data;
 		mReadSize = size;
 		if (!mHandshakeDone) {
+			if (!mClient && !mServerStarted) {
+				mServerStarted = true;
+				LOG_INFO("timeline: dtls handshake start: server (first record received)");
+			}
 			continueHandshake();
 			if (mHandshakeDone)
 				justConnected = !mConnectedSignalled.exchange(true);

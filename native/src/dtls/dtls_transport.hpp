@@ -68,6 +68,8 @@ private:
 	const char *mReadData = nullptr; // the datagram being fed to OpenSSL
 	size_t mReadSize = 0;
 	bool mHandshakeDone = false;
+	bool mServerStarted = false;     // first record seen as server (timeline log)
+	unsigned mRetransmissions = 0;   // timer expiries during the handshake
 	std::atomic<bool> mClosed{false};
 	std::atomic<bool> mDetached{false}; // close() called: no callback any more
 	std::atomic<bool> mConnectedSignalled{false};

@@ -6,6 +6,7 @@
 #include "sdp/description.hpp"
 
 #include <agent.h>
+#include <debug.h> // nice_debug_enable: libnice's own header, next to agent.h
 #include <cctype>
 #include <cstring>
 #ifdef _WIN32
@@ -15,6 +16,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #endif
+#include <mutex>
 #include <stdexcept>
 
 namespace rtcimpl {
@@ -223,23 +225,33 @@ void IceTransport::gather() {
 	if (mClosed || mGathering.exchange(true))
 		return;
 	mLoop.post([this, weak = weak_from_this()] {
-		auto keep = weak.lock();
-		if (!keep)
-			return;
-		NiceAgent *agent = currentAgent();
-		if (!agent)
-			return;
-		mGatheringState = RTC_GATHERING_INPROGRESS;
-		LOG_DEBUG("ICE gathering started");
-		if (mCallbacks.gatheringState)
-			mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
-		if (!nice_agent_gather_candidates(agent, mStream)) {
-			LOG_ERROR("ICE candidate gathering failed to start");
-			mGatheringState = RTC_GATHERING_COMPLETE;
-			if (mCallbacks.gatheringState)
-				mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
-		}
+		if (auto keep = weak.lock())
+			startGathering();
 	});
+}
+
+bool IceTransport::gatherNow() {
+	if (mClosed || mGathering.exchange(true))
+		return false;
+	startGathering();
+	return true;
+}
+
+void IceTransport::startGathering() {
+	NiceAgent *agent = currentAgent();
+	if (!agent)
+		return;
+	installNiceDebugHook();
+	mGatheringState = RTC_GATHERING_INPROGRESS;
+	LOG_INFO("timeline: ice gathering started");
+	if (mCallbacks.gatheringState)
+		mCallbacks.gatheringState(RTC_GATHERING_INPROGRESS);
+	if (!nice_agent_gather_candidates(agent, mStream)) {
+		LOG_ERROR("ICE candidate gathering failed to start");
+		mGatheringState = RTC_GATHERING_COMPLETE;
+		if (mCallbacks.gatheringState)
+			mCallbacks.gatheringState(RTC_GATHERING_COMPLETE);
+	}
 }
 
 bool IceTransport::setRemoteCredentials(const std::string &ufrag, const std::string &pwd) {
@@ -326,7 +338,7 @@ void IceTransport::resolveMdnsCandidate(const std::string &name, const std::stri
 		            " mDNS names from the peer; candidate dropped: " + candidate);
 		return;
 	}
-	LOG_DEBUG("ICE: resolving remote mDNS candidate " + name);
+	LOG_INFO("timeline: ice mdns query: " + name);
 	MdnsName &entry = mMdnsNames[name];
 	entry.candidates.push_back(candidate);
 	entry.query = std::make_unique<MdnsQuery>(
@@ -355,11 +367,13 @@ void IceTransport::onMdnsResolved(const std::string &name, const std::vector<std
 	// The query is calling us: destroy it after it returns.
 	mLoop.post([query = std::shared_ptr<MdnsQuery>(std::move(entry.query))] {});
 	std::string address = entry.address;
-	if (address.empty())
+	if (address.empty()) {
 		LOG_INFO("ICE: mDNS name " + name + " not resolved; peer-reflexive candidates may still connect");
-	else
+	} else {
+		LOG_INFO("timeline: ice mdns resolved: " + name + " " + address);
 		for (const auto &c : candidates)
 			applyRemoteCandidate(withAddress(c, address));
+	}
 	if (mRemoteGatheringDone)
 		tellPeerGatheringDone();
 	checkNoPairs();
@@ -425,11 +439,47 @@ void IceTransport::remoteGatheringDone() {
 	});
 }
 
+namespace {
+constexpr size_t kMaxEarlyDatagrams = 16;      // a DTLS flight is a handful of datagrams
+constexpr size_t kMaxEarlyBytes = 64 * 1024;
+} // namespace
+
 bool IceTransport::send(const char *data, size_t size) {
+	{
+		std::shared_lock lock(mAgentMutex);
+		if (!mAgent)
+			return false;
+		if (nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0)
+			return true;
+	}
+	std::lock_guard lock(mEarlyMutex);
+	if (!mEarlyOpen || mEarly.size() >= kMaxEarlyDatagrams || mEarlyBytes + size > kMaxEarlyBytes)
+		return false;
+	if (mEarly.empty())
+		LOG_INFO("timeline: ice send held: no pair selected yet");
+	mEarly.emplace_back(data, size);
+	mEarlyBytes += size;
+	return true;
+}
+
+void IceTransport::flushEarly() {
+	std::vector<std::string> early;
+	{
+		std::lock_guard lock(mEarlyMutex);
+		if (!mEarlyOpen)
+			return;
+		mEarlyOpen = false;
+		early.swap(mEarly);
+		mEarlyBytes = 0;
+	}
+	if (early.empty())
+		return;
+	LOG_INFO("timeline: ice send released: " + std::to_string(early.size()) + " datagram(s)");
 	std::shared_lock lock(mAgentMutex);
 	if (!mAgent)
-		return false;
-	return nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0;
+		return;
+	for (const auto &d : early)
+		nice_agent_send(mAgent, mStream, 1, guint(d.size()), d.data());
 }
 
 bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
@@ -545,17 +595,52 @@ void IceTransport::changeState(rtcIceState state) {
 
 	mState = state;
 	static const char *names[] = {"new", "checking", "connected", "completed", "failed", "disconnected", "closed"};
-	LOG_DEBUG(std::string("ICE state ") + names[int(state)]);
-	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED)
+	LOG_INFO(std::string("timeline: ice state ") + names[int(state)]);
+	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED) {
 		mWasConnected = true;
+		flushEarly();
+	}
 	if (mCallbacks.state)
 		mCallbacks.state(state);
 }
 
-void IceTransport::onSelectedPair(NiceAgent *, unsigned, unsigned, void *, void *, void *self) {
+void IceTransport::onSelectedPair(NiceAgent *agent, unsigned, unsigned, void *local, void *remote,
+                                  void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (!t->mClosed)
-		t->enlargeSocketBuffers();
+	if (t->mClosed)
+		return;
+	if (log::enabled(RTC_LOG_INFO)) {
+		auto describe = [agent](void *c) {
+			gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(c));
+			std::string s = sdp ? sdp : "?";
+			g_free(sdp);
+			return s;
+		};
+		LOG_INFO("timeline: ice pair selected: local [" + describe(local) + "] remote [" +
+		         describe(remote) + "]");
+	}
+	t->enlargeSocketBuffers();
+}
+
+// libnice reports a retransmitted connectivity check only as a debug line ("Agent %p :STUN
+// transaction retransmitted on pair %p ..."). While the library logs at INFO or more, libnice's
+// debug output is switched on and those lines become timeline lines (the interop drivers count
+// them); every other libnice line is dropped. At a quieter level libnice's debug stays off, so
+// nothing is formatted.
+void IceTransport::installNiceDebugHook() {
+	static std::once_flag once;
+	std::call_once(once, [] {
+		g_log_set_handler("libnice", GLogLevelFlags(G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO),
+		                  [](const gchar *, GLogLevelFlags, const gchar *message, gpointer) {
+			                  if (message && std::strstr(message, "retransmitted on pair"))
+				                  LOG_INFO(std::string("timeline: ice check retransmitted: ") + message);
+		                  },
+		                  nullptr);
+	});
+	if (log::enabled(RTC_LOG_INFO))
+		nice_debug_enable(FALSE);
+	else
+		nice_debug_disable(FALSE);
 }
 
 void IceTransport::onReceive(NiceAgent *, unsigned, unsigned, unsigned len, char *buf, void *self) {

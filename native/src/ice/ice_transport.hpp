@@ -47,6 +47,8 @@ public:
 
 	void setControlling(bool controlling);
 	void gather();                                    // once; later calls do nothing
+	bool gatherNow(); // loop thread: gather() without the post, true when it started now;
+	                  // host candidates are signalled before it returns
 	bool setRemoteCredentials(const std::string &ufrag, const std::string &pwd);
 	bool addRemoteCandidate(const std::string &candidate); // "candidate:..."
 	void remoteGatheringDone();
@@ -69,6 +71,8 @@ private:
 	static void onReceive(NiceAgent *, unsigned stream, unsigned component, unsigned len, char *buf,
 	                      void *self);
 	void changeState(rtcIceState state);
+	void startGathering();                      // loop thread
+	static void installNiceDebugHook();         // counts retransmitted checks while logging INFO
 	void enlargeSocketBuffers(); // loop thread
 	void checkNoPairs();         // loop thread: fail when no candidate pair can ever form
 	void armConnectTimeout();    // loop thread
@@ -84,6 +88,14 @@ private:
 	EventLoop &mLoop;
 	NiceAgent *mAgent = nullptr;
 	mutable std::shared_mutex mAgentMutex; // send() vs close() releasing the agent
+	// Datagrams written before libnice has a pair to send on (a DTLS server answering the
+	// ClientHello that arrived on a pair still being checked): libnice drops them, which cost a
+	// DTLS retransmission timeout. They wait here, bounded, and go out once ICE is connected.
+	std::mutex mEarlyMutex;
+	bool mEarlyOpen = true; // until the first connection
+	std::vector<std::string> mEarly;
+	size_t mEarlyBytes = 0;
+	void flushEarly(); // loop thread, on the first connection
 	unsigned mStream = 0;
 	std::string mUfrag, mPwd;
 	Callbacks mCallbacks;

@@ -187,13 +187,45 @@ int PeerConnection::setLocalDescription(const char *typeStr) {
 	if (setupIce)
 		startIceChecks();
 	auto keep = self();
-	loop().post([keep, sdpText, typeName] {
-		if (auto cb = keep->descriptionCallback.load())
-			keep->invoke([&] { cb(keep->id(), sdpText.c_str(), typeName.c_str(), keep->userPointer()); });
-		if (auto ice = keep->ice(); ice && !keep->mClosed)
-			ice->gather();
-	});
+	auto type = *mLocalType;
+	loop().post([keep, sdpText, typeName, type] { keep->emitLocalDescription(sdpText, typeName, type); });
 	return RTC_ERR_SUCCESS;
+}
+
+// Loop thread. An answer gathers before it goes out, so it carries the host candidates (they
+// come synchronously from libnice): the answerer's checks start at once, and without them our
+// first check can reach the offerer before our trickled candidate does; the offerer then knows
+// us only as a peer-reflexive candidate, and some stacks wait before nominating such a pair
+// (pion: 1 s). Candidates and gathering events found meanwhile are held and still reported,
+// after the description, so trickling applications see every candidate as before. An offer
+// goes out first and gathers after, as before: no check of ours can precede it (they wait for
+// the answer), and an answerer that has no candidate yet stays New while it adds channels.
+void PeerConnection::emitLocalDescription(std::string sdpText, const std::string &typeName,
+                                          sdp::Type type) {
+	auto ice = this->ice();
+	if (type == sdp::Type::Offer) {
+		if (auto cb = descriptionCallback.load())
+			invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
+		if (ice && !mClosed)
+			ice->gather();
+		return;
+	}
+	if (ice && !mClosed) {
+		mHoldEvents = true;
+		bool started = ice->gatherNow();
+		mHoldEvents = false;
+		if (started) {
+			std::lock_guard lock(mMutex);
+			if (mLocalType == type && !mClosed)
+				sdpText = generate(type);
+		}
+	}
+	if (auto cb = descriptionCallback.load())
+		invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
+	auto held = std::move(mHeldEvents);
+	mHeldEvents.clear();
+	for (auto &event : held)
+		event();
 }
 
 void PeerConnection::startIceChecks() {
@@ -464,6 +496,13 @@ void PeerConnection::onIceCandidate(const std::string &candidate) {
 		mLocalCandidates.push_back(candidate);
 		mid = mLocalMid;
 	}
+	if (mHoldEvents) {
+		mHeldEvents.push_back([this, candidate, mid] {
+			if (auto cb = candidateCallback.load())
+				invoke([&] { cb(id(), candidate.c_str(), mid.c_str(), userPointer()); });
+		});
+		return;
+	}
 	if (auto cb = candidateCallback.load())
 		invoke([&] { cb(id(), candidate.c_str(), mid.c_str(), userPointer()); });
 }
@@ -472,6 +511,13 @@ void PeerConnection::onGatheringState(rtcGatheringState state) {
 	if (state == RTC_GATHERING_COMPLETE) {
 		std::lock_guard lock(mMutex);
 		mLocalGatheringDone = true;
+	}
+	if (mHoldEvents) {
+		mHeldEvents.push_back([this, state] {
+			if (auto cb = gatheringStateCallback.load())
+				invoke([&] { cb(id(), state, userPointer()); });
+		});
+		return;
 	}
 	if (auto cb = gatheringStateCallback.load())
 		invoke([&] { cb(id(), state, userPointer()); });

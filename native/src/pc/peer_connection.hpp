@@ -12,6 +12,7 @@
 #include "sdp/description.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,6 +87,8 @@ private:
 	std::string generate(sdp::Type type) const;         // mMutex held
 	void setupTransports();                             // mMutex held; role known
 	void startIceChecks();                              // no lock held
+	void emitLocalDescription(std::string sdpText, const std::string &typeName,
+	                          sdp::Type type); // loop thread
 
 	// Transport events (loop thread).
 	void onIceState(rtcIceState state);
@@ -137,6 +140,10 @@ private:
 	bool mIsClient = false; // DTLS role
 	bool mRoleKnown = false;
 	bool mTransportsStarted = false;
+	// Loop thread only: while the first description gathers, candidate and gathering events
+	// wait here and are reported after the description (emitLocalDescription).
+	bool mHoldEvents = false;
+	std::vector<std::function<void()>> mHeldEvents;
 	std::map<uint16_t, std::shared_ptr<DataChannel>> mChannels; // by stream
 	// Streams being reset (RFC 8831 section 6.7). An id is reused only once both directions
 	// are reset: reused earlier, the peer's answering reset would close the new channel.

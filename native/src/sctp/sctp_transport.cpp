@@ -269,6 +269,7 @@ void SctpTransport::start() {
 	sconn.sconn_port = htons(mRemotePort);
 	sconn.sconn_addr = this;
 	// Both sides connect; SCTP resolves the INIT collision (RFC 4960 section 5.2).
+	LOG_INFO("timeline: sctp connect: INIT");
 	if (usrsctp_connect(mSocket, reinterpret_cast<struct sockaddr *>(&sconn), sizeof(sconn)) != 0 &&
 	    errno != EINPROGRESS) {
 		LOG_ERROR("SCTP connect failed: " + std::string(strerror(errno)));
@@ -886,9 +887,10 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 					pathStatus(st);
 			});
 			if (!mConnected.exchange(true)) {
-				LOG_DEBUG("SCTP association up, streams out " + std::to_string(ac.sac_outbound_streams) +
-				          " in " + std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
-				          std::to_string(ss.assoc_value));
+				LOG_INFO("timeline: sctp association up: streams out " +
+				         std::to_string(ac.sac_outbound_streams) + " in " +
+				         std::to_string(ac.sac_inbound_streams) + ", stream scheduler " +
+				         std::to_string(ss.assoc_value));
 				if (mCallbacks.connected)
 					mCallbacks.connected();
 			}

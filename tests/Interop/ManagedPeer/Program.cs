@@ -13,12 +13,12 @@ using WebRtcNative;
 var opts = Options.Parse(args);
 if (opts is null)
 {
-    Console.Error.WriteLine("usage: ManagedPeer --role offerer|answerer [--bind ADDR] [--timeout S] [--kinds LIST] [--sizes LIST]");
+    Console.Error.WriteLine("usage: ManagedPeer --role offerer|answerer [--bind ADDR] [--timeout S] [--kinds LIST] [--sizes LIST] [--no-retransmissions]");
     return 2;
 }
 return new Session(opts).Run();
 
-sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds, int[] Sizes)
+sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds, int[] Sizes, bool NoRetransmissions = false)
 {
     public static Options? Parse(string[] a)
     {
@@ -26,6 +26,7 @@ sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds
         double timeout = 20;
         var kinds = new[] { "reliable", "unreliable", "negotiated" };
         var sizes = new[] { 1, 16384, 204800 };
+        bool noRetransmissions = false;
         for (int i = 0; i < a.Length; i++)
         {
             string? v = i + 1 < a.Length ? a[i + 1] : null;
@@ -36,12 +37,13 @@ sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds
                 case "--timeout" when v is not null: timeout = double.Parse(v, System.Globalization.CultureInfo.InvariantCulture); i++; break;
                 case "--kinds" when v is not null: kinds = v.Split(','); i++; break;
                 case "--sizes" when v is not null: sizes = v.Split(',').Select(int.Parse).ToArray(); i++; break;
+                case "--no-retransmissions": noRetransmissions = true; break;
                 default: return null;
             }
         }
         if (role is not ("offerer" or "answerer"))
             return null;
-        return new Options(role == "offerer", bind, timeout, kinds, sizes);
+        return new Options(role == "offerer", bind, timeout, kinds, sizes, noRetransmissions);
     }
 }
 
@@ -64,12 +66,18 @@ sealed class Session
     private readonly ConcurrentQueue<string> _stdin = new();
     private readonly List<JsonObject> _pendingCandidates = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Timeline _timeline;
+    private volatile bool _peerReady;
     private volatile bool _stdinEof;
     private bool _remoteSet;
     private int _failures;
     private uint _rng = 0x12345678u;
 
-    public Session(Options o) => _o = o;
+    public Session(Options o)
+    {
+        _o = o;
+        _timeline = new Timeline(_clock);
+    }
 
     private void Log(string m) => Console.Error.WriteLine($"[managed {_clock.Elapsed.TotalSeconds,7:F3}] {m}");
 
@@ -91,8 +99,14 @@ sealed class Session
 
     public int Run()
     {
-        WebRtcLog.Level = WebRtcLogLevel.Warning;
-        WebRtcLog.Sink = (level, msg) => Log($"webrtc {level}: {msg}");
+        // Info at least: the library's "timeline: " lines come at that level; other Info lines
+        // stay hidden as before.
+        WebRtcLog.Level = WebRtcLogLevel.Info;
+        WebRtcLog.Sink = (level, msg) =>
+        {
+            if (_timeline.Native(msg) || level <= WebRtcLogLevel.Warning)
+                Log($"webrtc {level}: {msg}");
+        };
         var thread = new Thread(() =>
         {
             string? line;
@@ -112,17 +126,25 @@ sealed class Session
         _pc.SessionDescriptionCreated += (type, sdp) =>
         {
             Log($"local description {type}");
+            _timeline.Mark("local " + type);
             Emit(new JsonObject { ["type"] = type, ["sdp"] = sdp });
         };
         _pc.IceCandidateCreated += (media, index, name) =>
+        {
+            _timeline.Mark("first local candidate");
             Emit(new JsonObject { ["type"] = "candidate", ["candidate"] = name, ["mid"] = media });
+        };
         _pc.DataChannelReceived += ch =>
         {
             var c = ChanOf(ch.Label);
             c.Channel = ch;
             Log($"incoming channel {ch.Label} (id {ch.Id})");
         };
-        _pc.ConnectionStateChanged += s => Log($"state {s}");
+        _pc.ConnectionStateChanged += s =>
+        {
+            Log($"state {s}");
+            _timeline.Mark("state " + s.ToString().ToLowerInvariant());
+        };
         Emit(new JsonObject { ["type"] = "event", ["event"] = "version", ["peer"] = "webrtcnative-managed", ["version"] = typeof(WebRtcPeerConnection).Assembly.GetName().Version?.ToString() });
 
         foreach (var kind in AllKinds.Where(k => _o.Kinds.Contains(k)))
@@ -140,8 +162,13 @@ sealed class Session
                 Control("create", "negotiated-2", kind, 7);
             }
         }
+        // The setup clock starts once the peer announced itself: before that it is still starting
+        // (Python imports, a browser loading its page), which is not connection setup.
+        if (!WaitUntil(() => _peerReady || _stdinEof, 60))
+            Log("no version event from the peer within 60 s; starting anyway");
         if (_o.Offerer)
         {
+            _timeline.Reference("offer created");
             err = _pc.CreateOffer();
             if (err != Error.Ok)
                 Log($"CreateOffer: {err}");
@@ -179,6 +206,10 @@ sealed class Session
                 foreach (int size in _o.Sizes)
                     EchoCheck(kind, c, text, size);
         }
+
+        Result("setup", "timeline", true, _timeline.Format());
+        Result("setup", "retransmissions", !_o.NoRetransmissions || (_timeline.DtlsRetransmissions == 0 && _timeline.IceRetransmissions == 0),
+            $"our side retransmitted {_timeline.DtlsRetransmissions} DTLS flight(s) and {_timeline.IceRetransmissions} ICE check(s) during setup{(_o.NoRetransmissions ? " (none allowed in this cell)" : "")}");
 
         foreach (var kind in AllKinds.Where(k => _o.Kinds.Contains(k)))
         {
@@ -287,6 +318,8 @@ sealed class Session
             if (ch is null)
                 continue;
             ch.Poll();
+            if (ch.ReadyState == ChannelState.Open)
+                _timeline.Mark("open " + c.Label);
             while (ch.AvailablePacketCount > 0)
             {
                 var data = ch.GetPacket();
@@ -304,7 +337,10 @@ sealed class Session
         {
             case "offer" or "answer":
                 Log($"remote description {type}");
-                var err = _pc.SetRemoteDescription(type, (string?)m!["sdp"] ?? "");
+                string remoteSdp = (string?)m!["sdp"] ?? "";
+                var err = _pc.SetRemoteDescription(type, remoteSdp);
+                if (type == "offer") _timeline.Reference("remote offer applied"); else _timeline.Mark("remote answer applied");
+                if (remoteSdp.Contains("a=candidate:")) _timeline.Mark("first remote candidate");
                 if (err != Error.Ok)
                     Result("setup", "remote-description", false, $"SetRemoteDescription({type}) = {err}");
                 _remoteSet = true;
@@ -313,12 +349,14 @@ sealed class Session
                 _pendingCandidates.Clear();
                 break;
             case "candidate":
+                if (!string.IsNullOrWhiteSpace((string?)m!["candidate"])) _timeline.Mark("first remote candidate");
                 if (_remoteSet) AddCandidate(m!); else _pendingCandidates.Add(m!);
                 break;
             case "event":
                 string? ev = (string?)m!["event"], label = (string?)m["label"];
                 if (label is not null && ev == "open") ChanOf(label).PeerOpen = true;
                 if (label is not null && ev == "closed") ChanOf(label).PeerClosed = true;
+                if (ev == "version") _peerReady = true;
                 break;
         }
     }

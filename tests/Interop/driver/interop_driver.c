@@ -22,6 +22,8 @@
  */
 #include <rtc/rtc.h>
 
+#include "timeline.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -335,21 +337,28 @@ static int wait_until(int (*pred)(void *), void *arg, double timeout_s) {
 
 /* ------------------------------------------------------------- callbacks */
 
+static int g_loglevel = RTC_LOG_WARNING; /* --log: what the library's lines show on stderr */
 static void RTC_API on_log(rtcLogLevel level, const char *message) {
-	(void)level;
-	LOG("native: %s", message);
+	/* The library logs at INFO at least so that its timeline lines arrive; only those and the
+	 * levels asked for with --log are shown. */
+	if (tl_native(message) || (int)level <= g_loglevel)
+		LOG("native: %s", message);
 }
 
 static void RTC_API on_description(int pc, const char *sdp, const char *type, void *ptr) {
 	(void)pc;
 	(void)ptr;
 	LOG("local description %s", type);
+	char step[48];
+	snprintf(step, sizeof(step), "local %s", type);
+	tl_mark(step);
 	emit(type, "sdp", sdp, NULL);
 }
 
 static void RTC_API on_candidate(int pc, const char *cand, const char *mid, void *ptr) {
 	(void)pc;
 	(void)ptr;
+	tl_mark("first local candidate");
 	emit("candidate", "candidate", cand, "mid", mid ? mid : "0", NULL);
 }
 
@@ -358,6 +367,9 @@ static void RTC_API on_state(int pc, rtcState state, void *ptr) {
 	(void)ptr;
 	static const char *names[] = {"new", "connecting", "connected", "disconnected", "failed", "closed"};
 	LOG("state %s", names[state]);
+	char step[32];
+	snprintf(step, sizeof(step), "state %s", names[state]);
+	tl_mark(step);
 	pthread_mutex_lock(&g_mu);
 	g_state = state;
 	pthread_cond_broadcast(&g_cv);
@@ -371,6 +383,9 @@ static void RTC_API on_open(int id, void *ptr) {
 	if (c) {
 		c->open = 1;
 		LOG("open %s", c->label);
+		char step[80];
+		snprintf(step, sizeof(step), "open %s", c->label);
+		tl_mark(step);
 	}
 	pthread_cond_broadcast(&g_cv);
 	pthread_mutex_unlock(&g_mu);
@@ -446,8 +461,12 @@ static void RTC_API on_datachannel(int pc, int dc, void *ptr) {
 	LOG("incoming channel %s (dc %d, stream %d, open %d)", label, dc, rtcGetDataChannelStream(dc),
 	    open);
 	pthread_mutex_lock(&g_mu);
-	if (c && open)
+	if (c && open) {
 		c->open = 1;
+		char step[80];
+		snprintf(step, sizeof(step), "open %s", label);
+		tl_mark(step);
+	}
 	pthread_cond_broadcast(&g_cv);
 	pthread_mutex_unlock(&g_mu);
 }
@@ -483,6 +502,12 @@ static void *stdin_thread(void *arg) {
 			const char *sdp = jget(&o, "sdp");
 			LOG("remote description %s", type);
 			int r = rtcSetRemoteDescription(g_pc, sdp ? sdp : "", type);
+			if (strcmp(type, "offer") == 0)
+				tl_reference("remote offer applied");
+			else
+				tl_mark("remote answer applied");
+			if (sdp && strstr(sdp, "a=candidate:"))
+				tl_mark("first remote candidate");
 			if (r < 0) {
 				LOG("rtcSetRemoteDescription = %d", r);
 				emit("result", "kind", "setup", "check", "remote-description", "ok", "\x01" "false",
@@ -508,6 +533,8 @@ static void *stdin_thread(void *arg) {
 		} else if (strcmp(type, "candidate") == 0) {
 			const char *cand = jget(&o, "candidate");
 			const char *mid = jget(&o, "mid");
+			if (cand && *cand)
+				tl_mark("first remote candidate");
 			pthread_mutex_lock(&g_mu);
 			int queued = 0;
 			if (!g_remote_set && g_npending < 256) {
@@ -557,7 +584,7 @@ static int g_failures;
 static double g_timeout = 20;
 
 static void result(const char *kind, const char *check, int ok, const char *fmt, ...) {
-	char detail[512];
+	char detail[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
@@ -613,6 +640,10 @@ static int create_local(const char *label, const char *kind, int stream) {
 	return dc;
 }
 
+static int pred_peer_ready(void *a) {
+	(void)a;
+	return strcmp(g_peer_name, "peer") != 0 || g_stdin_eof;
+}
 static int pred_connected(void *a) {
 	(void)a;
 	return g_state == RTC_CONNECTED || g_state == RTC_FAILED || g_state == RTC_CLOSED || g_stdin_eof;
@@ -844,6 +875,9 @@ int main(int argc, char **argv) {
 	 * Ids from 1024 up make our side add SCTP streams (RFC 6525) before using them. */
 	int neg_id = 5;
 	long bulk = 0; /* --bulk BYTES: the reliable channel also carries that much, checked */
+	/* --no-retransmissions: in a clean cell, a DTLS flight or ICE check our side had to resend
+	 * is a failure (issue 17); otherwise the counts are only reported. */
+	int strict_rtx = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -857,11 +891,12 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--log") == 0 && v) loglevel = atoi(v), i++;
 		else if (strcmp(a, "--no-close") == 0) do_close = 0;
 		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
+		else if (strcmp(a, "--no-retransmissions") == 0) strict_rtx = 1;
 		else if (strcmp(a, "--bulk") == 0 && v) bulk = atol(v), i++;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
 			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
-			                "[--negotiated-id N] [--bulk BYTES]\n",
+			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -880,7 +915,8 @@ int main(int argc, char **argv) {
 		p++;
 	}
 
-	rtcInitLogger((rtcLogLevel)loglevel, on_log);
+	g_loglevel = loglevel;
+	rtcInitLogger((rtcLogLevel)(loglevel > RTC_LOG_INFO ? loglevel : RTC_LOG_INFO), on_log);
 	rtcConfiguration config;
 	memset(&config, 0, sizeof(config));
 	config.iceServers = nice ? ice : NULL;
@@ -902,6 +938,11 @@ int main(int argc, char **argv) {
 	pthread_create(&reader, NULL, stdin_thread, NULL);
 	emit("event", "event", "version", "peer", "webrtcnative-c", "version", RTC_VERSION, NULL);
 
+	/* The setup clock starts once the peer has said who it is: before that it is still starting
+	 * (Python imports, a browser loading its page), which is not connection setup. */
+	if (!wait_until(pred_peer_ready, NULL, 60))
+		LOG("no version event from the peer within 60 s; starting anyway");
+
 	static const char *all_kinds[] = {"reliable", "unreliable", "negotiated"};
 	/* Channels of the first round: in-band ones by the offerer, the negotiated one by both. */
 	for (int k = 0; k < 3; k++) {
@@ -917,6 +958,7 @@ int main(int argc, char **argv) {
 			control("create", kind, kind, negotiated ? neg_id : -1);
 	}
 	if (offerer) {
+		tl_reference("offer created");
 		int r = rtcSetLocalDescription(g_pc, "offer");
 		if (r < 0)
 			LOG("rtcSetLocalDescription(offer) = %d", r);
@@ -967,6 +1009,16 @@ int main(int argc, char **argv) {
 				echo_check(kind, c, text, sizes[s]);
 		if (bulk > 0 && strcmp(kind, "reliable") == 0)
 			bulk_check(kind, c, bulk);
+	}
+
+	{
+		char tl[1800];
+		tl_format(tl, sizeof(tl));
+		result("setup", "timeline", 1, "%s", tl);
+		int dtls = tl_dtls_retransmissions(), ice = tl_ice_retransmissions();
+		result("setup", "retransmissions", !strict_rtx || (dtls == 0 && ice == 0),
+		       "our side retransmitted %d DTLS flight(s) and %d ICE check(s) during setup%s", dtls, ice,
+		       strict_rtx ? " (none allowed in this cell)" : "");
 	}
 
 	if (do_close) {

@@ -63,6 +63,27 @@ public sealed class LossyUdpRelay : IDisposable
     /// <summary>Rewrites a candidate line of side B (forwarded to A) to the relay.</summary>
     public string? RewriteFromB(string candidate) => Rewrite(candidate, _facingB, ep => _realB = ep);
 
+    /// <summary>A description of side A (forwarded to B) with its a=candidate lines rewritten to
+    /// the relay as the trickled ones are: the first description already carries the host
+    /// candidates, and a direct address left in it would let ICE bypass the relay.</summary>
+    public string RewriteSdpFromA(string sdp) => RewriteSdp(sdp, RewriteFromA);
+
+    /// <summary>A description of side B (forwarded to A), rewritten like <see cref="RewriteSdpFromA"/>.</summary>
+    public string RewriteSdpFromB(string sdp) => RewriteSdp(sdp, RewriteFromB);
+
+    private static string RewriteSdp(string sdp, Func<string, string?> rewrite)
+    {
+        var lines = new List<string>();
+        foreach (var line in sdp.Split("\r\n"))
+        {
+            if (!line.StartsWith("a=candidate:", StringComparison.Ordinal))
+                lines.Add(line);
+            else if (rewrite(line[2..]) is { } relayed)
+                lines.Add("a=" + relayed);
+        }
+        return string.Join("\r\n", lines);
+    }
+
     private static string? Rewrite(string candidate, Socket facing, Action<IPEndPoint> learn)
     {
         // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...

@@ -92,12 +92,12 @@ public sealed class MultiplayerNet : IDisposable
         pcA.SessionDescriptionCreated += (type, sdp) =>
         {
             Check($"{a}.SetLocalDescription", pcA.SetLocalDescription(type, sdp));
-            Check($"{b}.SetRemoteDescription", pcB.SetRemoteDescription(type, sdp));
+            Check($"{b}.SetRemoteDescription", pcB.SetRemoteDescription(type, relay is null ? sdp : relay.RewriteSdpFromA(sdp)));
         };
         pcB.SessionDescriptionCreated += (type, sdp) =>
         {
             Check($"{b}.SetLocalDescription", pcB.SetLocalDescription(type, sdp));
-            Check($"{a}.SetRemoteDescription", pcA.SetRemoteDescription(type, sdp));
+            Check($"{a}.SetRemoteDescription", pcA.SetRemoteDescription(type, relay is null ? sdp : relay.RewriteSdpFromB(sdp)));
         };
         pcA.IceCandidateCreated += (media, index, cand) =>
         {

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace WebRtcNative.Interop.Tests;
+
+/// <summary>
+/// Connection setup against a foreign stack without avoidable delays from our side (issue 17), in
+/// a clean, unimpaired cell (pion, both roles, C driver and C# side):
+/// - our side retransmitted no DTLS flight and no ICE connectivity check (counted from the
+///   library's "timeline: " log lines, which must be there: the timeline shows the DTLS
+///   handshake and the SCTP association);
+/// - as answerer, the answer our side sent already carried its host candidates. Without them our
+///   first check reached pion before our trickled candidate did, pion knew us only as a
+///   peer-reflexive candidate and waited its 1 s before nominating (the 1 050 ms cell of the issue).
+/// Times are reported, never asserted.
+/// </summary>
+public sealed class SetupTimelineTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, string> Rows() => new()
+    {
+        { "c", "offerer" }, { "c", "answerer" }, { "managed", "offerer" }, { "managed", "answerer" },
+    };
+
+    [PeerTheory("pion"), MemberData(nameof(Rows))]
+    public void Pion_SetupHasNoRetransmissionFromOurSide(string side, string role)
+    {
+        if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
+            Assert.Fail("the interop tests create network namespaces and must run as root");
+        var json = Path.Combine(Path.GetTempPath(), $"wrn-interop-timeline-{side}-{role}-{Environment.ProcessId}.json");
+        var logDir = Path.Combine(Path.GetTempPath(), $"wrn-interop-timeline-{side}-{role}");
+        File.Delete(json);
+        const string args = "--kinds reliable --sizes 1 --no-retransmissions";
+        var (_, text) = InteropRunner.Run("scripts/interop/run.sh",
+            ["pion", role, "--kinds", "reliable", "--json", json, "--log-dir", logDir],
+            TimeSpan.FromMinutes(6), new()
+            {
+                ["WRN_OURS"] = side,
+                ["WRN_DRIVER_ARGS"] = args,
+                ["WRN_MANAGED_ARGS"] = args,
+            });
+        output.WriteLine(text);
+        Assert.True(File.Exists(json), text);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var setup = doc.RootElement.GetProperty("results").EnumerateArray()
+            .Where(r => r.GetProperty("kind").GetString() == "setup")
+            .ToDictionary(r => r.GetProperty("check").GetString()!, r => (Ok: r.GetProperty("ok").GetBoolean(), Detail: r.GetProperty("detail").GetString() ?? ""));
+        foreach (var (check, r) in setup)
+            output.WriteLine($"setup/{check}: {(r.Ok ? "PASS" : "FAIL")} {r.Detail}");
+
+        Assert.True(setup.TryGetValue("connect", out var connect) && connect.Ok, text);
+        Assert.True(setup.TryGetValue("timeline", out var timeline), "no timeline reported");
+        Assert.Contains("dtls handshake done", timeline.Detail);
+        Assert.Contains("sctp association up", timeline.Detail);
+        Assert.True(setup.TryGetValue("retransmissions", out var rtx), "no retransmission count reported");
+        Assert.True(rtx.Ok, rtx.Detail);
+        Assert.Contains("0 DTLS flight(s) and 0 ICE check(s)", rtx.Detail);
+
+        // Our answer (signaling transcript, our side's lines) carried our candidates.
+        if (role != "answerer")
+            return;
+        var ours = File.ReadLines(Path.Combine(logDir, "signaling.jsonl"))
+            .Select(l => l.IndexOf("ours> ", StringComparison.Ordinal) is var i and >= 0 ? l[(i + 6)..] : null)
+            .Where(l => l is not null)
+            .Select(l => JsonDocument.Parse(l!).RootElement)
+            .First(e => e.GetProperty("type").GetString() == "answer");
+        Assert.Contains("a=candidate:", ours.GetProperty("sdp").GetString());
+    }
+}
