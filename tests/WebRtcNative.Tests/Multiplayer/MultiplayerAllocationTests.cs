@@ -40,7 +40,10 @@ public class MultiplayerAllocationTests
             }
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(got >= expected * 9 / 10, $"only {got} of {expected} packets arrived"); // unreliable ones may be dropped when buffers fill
+        // Every reliable packet (one in three) arrives; the unreliable ones have a 1 ms lifetime, and
+        // time in the send queue counts toward it, so a burst may expire many of them.
+        int reliable = (count + 2) / 3 * receivers.Length;
+        Assert.True(got >= reliable, $"only {got} of {expected} packets arrived ({reliable} reliable sent)");
         return allocated;
     }
 
