@@ -337,6 +337,8 @@ void PeerConnection::onOutgoingReset(uint16_t stream) {
 	auto it = mResetting.find(stream);
 	if (it == mResetting.end())
 		return;
+	LOG_DEBUG("our reset of stream " + std::to_string(stream) + " done" +
+	          (it->second.incomingDone ? "; the id is free" : "; the peer's reset is awaited"));
 	it->second.outgoingDone = true;
 	if (it->second.incomingDone)
 		finishReset(stream);
@@ -355,6 +357,8 @@ void PeerConnection::onIncomingReset(uint16_t stream) {
 		auto &r = mResetting[stream];
 		r.incomingDone = true;
 		answer = !r.outgoingRequested;
+		LOG_DEBUG("the peer reset stream " + std::to_string(stream) + (dc ? " (a channel closes)" : "") +
+		          (answer ? "; answering with ours" : ""));
 		if (r.outgoingDone)
 			finishReset(stream);
 	}
