@@ -349,6 +349,11 @@ void PeerConnection::onIncomingReset(uint16_t stream) {
 	bool answer;
 	{
 		std::lock_guard lock(mMutex);
+		// Closed (its graceful SCTP shutdown may still run): every channel is closed already, and
+		// answering would start a reset ping-pong with the peer, each side answering the other's
+		// answer as a new reset, until the association ends.
+		if (mClosed)
+			return;
 		auto it = mChannels.find(stream);
 		if (it != mChannels.end()) {
 			dc = it->second;

@@ -565,6 +565,11 @@ void SctpTransport::issueResets() {
 			scheduleResetRetry();
 			return;
 		}
+		if (err == ENOENT) { // the association is gone, and with it every stream: nothing to reset
+			LOG_DEBUG("SCTP reset of stream(s) " + streamList(all) + " moot: no association");
+			mResetReady.clear();
+			return;
+		}
 		mResetReady.erase(stream);
 		if (err == 0) {
 			LOG_DEBUG("SCTP asks the peer to reset stream " + std::to_string(stream));
