@@ -3,7 +3,9 @@
  *         peer's answering reset closes the new channel on it), and is reused after;
  * item 3: rtcClose while our DCEP OPEN awaits its ACK resets the stream: the peer's channel closes;
  * item 7: a DCEP OPEN the peer cannot accept (stream of the wrong parity) is answered with a
- *         reset: the opener's channel closes instead of waiting forever. */
+ *         reset: the opener's channel closes instead of waiting forever. That close can come
+ *         within a round trip of rtcCreateDataChannelEx, before its creator sets the closed
+ *         callback: one set later still gets it (this raced under CPU load). */
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
@@ -115,9 +117,25 @@ int main(void) {
 	pthread_mutex_lock(&p.b.mutex);
 	CHECK_EQ(p.b.nincoming, 4); /* not announced to the peer's user */
 	pthread_mutex_unlock(&p.b.mutex);
+	/* The same, with the callbacks set only once the channel is closed. */
+	init.stream = (uint16_t)(init.stream + 2);
+	int u = rtcCreateDataChannelEx(p.a.pc, "wrong parity, late callbacks", &init);
+	CHECK(u > 0);
+	deadline = now_s() + 10;
+	while (!rtcIsClosed(u) && now_s() < deadline)
+		sleep_ms(5);
+	CHECK(rtcIsClosed(u));
+	channel_t *cu = channel_new(u);
+	CHECK(channel_wait_closed(cu, 10));
+	CHECK_EQ(cu->open, 0);
+	sleep_ms(200);
+	pthread_mutex_lock(&cu->mutex);
+	CHECK_EQ(cu->closed, 1); /* reported once */
+	pthread_mutex_unlock(&cu->mutex);
 	/* The connection is unharmed. */
 	round_trip(cz, rz, "still fine");
 	printf("item 7 (rejected OPEN): ok\n");
+	channel_free(cu);
 
 	channel_free(cv);
 	channel_free(cy);

@@ -366,7 +366,11 @@ RTC_C_EXPORT int rtcSetOpenCallback(int id, rtcOpenCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetClosedCallback(int id, rtcClosedCallbackFunc cb) {
-	return setDcCallback(id, cb, &DataChannel::closedCallback);
+	auto d = getDc(id);
+	if (!d)
+		return RTC_ERR_INVALID;
+	d->setClosedCallback(cb);
+	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetErrorCallback(int id, rtcErrorCallbackFunc cb) {
 	return setDcCallback(id, cb, &DataChannel::errorCallback);

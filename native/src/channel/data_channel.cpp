@@ -200,6 +200,16 @@ void DataChannel::setOpenCallback(rtcOpenCallbackFunc cb) {
 		});
 }
 
+void DataChannel::setClosedCallback(rtcClosedCallbackFunc cb) {
+	closedCallback = cb;
+	if (cb && mState.load() == State::Closed && !mClosedDelivered.load())
+		post([](DataChannel &dc) {
+			if (dc.mState.load() == State::Closed)
+				if (auto cb = dc.closedCallback.load(); cb && !dc.mClosedDelivered.exchange(true))
+					dc.invoke([&] { cb(dc.id(), dc.userPointer()); });
+		});
+}
+
 void DataChannel::setAvailableCallback(rtcAvailableCallbackFunc cb) {
 	availableCallback = cb;
 	if (cb)
@@ -356,7 +366,7 @@ void DataChannel::onClosed() {
 	// A closed channel never sends again: let the association's memory go with its peer
 	// connection even if the user keeps this channel's id.
 	std::atomic_store(&mTransport, std::shared_ptr<SctpTransport>());
-	if (auto cb = closedCallback.load())
+	if (auto cb = closedCallback.load(); cb && !mClosedDelivered.exchange(true))
 		invoke([&] { cb(id(), userPointer()); });
 }
 

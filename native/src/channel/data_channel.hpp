@@ -51,6 +51,10 @@ public:
 	std::atomic<rtcBufferedAmountLowCallbackFunc> bufferedAmountLowCallback{nullptr};
 	std::atomic<rtcAvailableCallbackFunc> availableCallback{nullptr};
 	void setOpenCallback(rtcOpenCallbackFunc cb);
+	// A channel can close before its creator gets to set this (a peer that rejects our DCEP
+	// OPEN answers within a round trip of rtcCreateDataChannel): a close not yet reported to
+	// a closed callback is reported to the one set now.
+	void setClosedCallback(rtcClosedCallbackFunc cb);
 	void setMessageCallback(rtcMessageCallbackFunc cb);
 	// Messages already queued when a puller sets this raise one callback, so that it learns of
 	// them without polling first.
@@ -90,6 +94,7 @@ private:
 	std::atomic<int> mStream;
 	std::atomic<State> mState{State::Connecting};
 	std::atomic<bool> mOpenDelivered{false};
+	std::atomic<bool> mClosedDelivered{false};
 	std::atomic<bool> mOpenSent{false}; // our DCEP OPEN may have reached the peer
 	std::shared_ptr<SctpTransport> mTransport; // std::atomic_load/store: read on any thread
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};

@@ -337,6 +337,8 @@ void PeerConnection::onOutgoingReset(uint16_t stream) {
 	auto it = mResetting.find(stream);
 	if (it == mResetting.end())
 		return;
+	LOG_DEBUG("our reset of stream " + std::to_string(stream) + " done" +
+	          (it->second.incomingDone ? "; the id is free" : "; the peer's reset is awaited"));
 	it->second.outgoingDone = true;
 	if (it->second.incomingDone)
 		finishReset(stream);
@@ -347,6 +349,11 @@ void PeerConnection::onIncomingReset(uint16_t stream) {
 	bool answer;
 	{
 		std::lock_guard lock(mMutex);
+		// Closed (its graceful SCTP shutdown may still run): every channel is closed already, and
+		// answering would start a reset ping-pong with the peer, each side answering the other's
+		// answer as a new reset, until the association ends.
+		if (mClosed)
+			return;
 		auto it = mChannels.find(stream);
 		if (it != mChannels.end()) {
 			dc = it->second;
@@ -355,6 +362,8 @@ void PeerConnection::onIncomingReset(uint16_t stream) {
 		auto &r = mResetting[stream];
 		r.incomingDone = true;
 		answer = !r.outgoingRequested;
+		LOG_DEBUG("the peer reset stream " + std::to_string(stream) + (dc ? " (a channel closes)" : "") +
+		          (answer ? "; answering with ours" : ""));
 		if (r.outgoingDone)
 			finishReset(stream);
 	}

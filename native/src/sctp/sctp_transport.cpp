@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #endif
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <shared_mutex>
@@ -28,6 +29,22 @@ constexpr uint16_t kInitialStreams = 1024;
 constexpr int kMaxGrowRetries = 50;
 // After usrsctp's send buffer was full, queued messages are handed over again this much later.
 constexpr std::chrono::milliseconds kSendRetry{1};
+// Longest wait between attempts to issue a stream reset refused while another reconfiguration
+// request is outstanding.
+constexpr int kMaxResetRetryMs = 200;
+
+std::string streamList(const std::vector<uint16_t> &streams) {
+	std::string s;
+	for (uint16_t stream : streams)
+		s += (s.empty() ? "" : ",") + std::to_string(stream);
+	return s;
+}
+
+std::string hex(unsigned value) {
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%x", value);
+	return buf;
+}
 
 // usrsctp calls connOutput with the address we registered; only live transports are used.
 std::shared_mutex gLiveMutex;
@@ -439,14 +456,18 @@ void SctpTransport::flush() {
 			}
 		}
 		mHasQueued = !mQueues.empty();
+		bool ready = false;
 		for (auto it = mResetAfterFlush.begin(); it != mResetAfterFlush.end();) {
 			if (mBuffered[*it] == 0) {
-				doReset(*it);
+				mResetReady.insert(*it);
 				it = mResetAfterFlush.erase(it);
+				ready = true;
 			} else {
 				++it;
 			}
 		}
+		if (ready)
+			issueResets();
 	}
 	if (mCallbacks.bufferedAmount)
 		for (auto &c : changed)
@@ -507,23 +528,93 @@ bool SctpTransport::resetStream(uint16_t stream) {
 	// Queued messages go first: the reset must not overtake them.
 	auto it = mBuffered.find(stream);
 	if (it != mBuffered.end() && it->second > 0) {
-		mResetAfterFlush.push_back(stream);
+		LOG_DEBUG("SCTP reset of stream " + std::to_string(stream) + " waits for " + std::to_string(it->second) +
+		          " queued bytes");
+		mResetAfterFlush.insert(stream);
 		return true;
 	}
-	doReset(stream);
+	mResetReady.insert(stream);
+	issueResets();
 	return true;
 }
 
-void SctpTransport::doReset(uint16_t stream) {
-	size_t len = sizeof(sctp_reset_streams) + sizeof(uint16_t);
-	std::vector<char> buf(len);
-	auto srs = reinterpret_cast<sctp_reset_streams *>(buf.data());
-	srs->srs_assoc_id = SCTP_ALL_ASSOC;
-	srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
-	srs->srs_number_streams = 1;
-	srs->srs_stream_list[0] = stream;
-	if (usrsctp_setsockopt(mSocket, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, socklen_t(len)) != 0)
-		LOG_DEBUG("SCTP stream reset of " + std::to_string(stream) + " failed: " + strerror(errno));
+void SctpTransport::issueResets() {
+	if (mResetReady.empty() || mClosed || !mSocket)
+		return;
+	// 0 when usrsctp took the request, else its errno.
+	auto request = [this](const std::vector<uint16_t> &streams) {
+		std::vector<char> buf(sizeof(sctp_reset_streams) + streams.size() * sizeof(uint16_t));
+		auto srs = reinterpret_cast<sctp_reset_streams *>(buf.data());
+		srs->srs_assoc_id = SCTP_ALL_ASSOC;
+		srs->srs_flags = SCTP_STREAM_RESET_OUTGOING;
+		srs->srs_number_streams = uint16_t(streams.size());
+		for (size_t i = 0; i < streams.size(); ++i)
+			srs->srs_stream_list[i] = streams[i];
+		return usrsctp_setsockopt(mSocket, IPPROTO_SCTP, SCTP_RESET_STREAMS, srs, socklen_t(buf.size())) == 0
+		           ? 0
+		           : errno;
+	};
+	auto busy = [](int err) { return err == EALREADY || err == EBUSY; };
+	// Every ready stream in one request: a run of closes costs one round trip, not one each.
+	std::vector<uint16_t> all(mResetReady.begin(), mResetReady.end());
+	int err = request(all);
+	if (err == 0) {
+		LOG_DEBUG("SCTP asks the peer to reset stream(s) " + streamList(all));
+		mResetReady.clear();
+		mResetRetryMs = 0;
+		return;
+	}
+	if (busy(err)) {
+		LOG_DEBUG("SCTP reset of stream(s) " + streamList(all) + " waits for the outstanding reconfiguration (" +
+		          strerror(err) + ")");
+		scheduleResetRetry();
+		return;
+	}
+	// Refused for good: stream by stream, so that one bad id does not hold up the others. A
+	// stream usrsctp will not reset is reported as reset (logged), so that its id is not held
+	// forever; the peer's side of it stays open.
+	for (uint16_t stream : all) {
+		err = request({stream});
+		if (busy(err)) { // the one just issued is outstanding now: the rest wait for it
+			scheduleResetRetry();
+			return;
+		}
+		if (err == ENOENT) { // the association is gone, and with it every stream: nothing to reset
+			LOG_DEBUG("SCTP reset of stream(s) " + streamList(all) + " moot: no association");
+			mResetReady.clear();
+			return;
+		}
+		mResetReady.erase(stream);
+		if (err == 0) {
+			LOG_DEBUG("SCTP asks the peer to reset stream " + std::to_string(stream));
+			continue;
+		}
+		LOG_WARNING("SCTP cannot reset stream " + std::to_string(stream) + ": " + strerror(err));
+		mLoop.post([this, weak = weak_from_this(), stream] {
+			auto keep = weak.lock();
+			if (keep && !mClosed && mCallbacks.outgoingReset)
+				mCallbacks.outgoingReset(stream);
+		});
+	}
+	mResetRetryMs = 0;
+}
+
+void SctpTransport::scheduleResetRetry() {
+	// The outstanding request's completion (a stream reset or stream change event) normally
+	// issues the waiting resets; the timer covers a completion we are not told about. It backs
+	// off to kMaxResetRetryMs and stops once nothing waits or the association is closed.
+	if (mResetRetryScheduled)
+		return;
+	mResetRetryScheduled = true;
+	mResetRetryMs = std::min(kMaxResetRetryMs, std::max(10, mResetRetryMs * 2));
+	mLoop.addTimer(std::chrono::milliseconds(mResetRetryMs), [this, weak = weak_from_this()] {
+		if (auto keep = weak.lock()) {
+			std::lock_guard lock(mSendMutex);
+			mResetRetryScheduled = false;
+			issueResets();
+		}
+		return false;
+	});
 }
 
 void SctpTransport::wantStreams(int count) {
@@ -588,6 +679,7 @@ void SctpTransport::scheduleGrow(std::chrono::milliseconds delay) {
 
 void SctpTransport::onStreamChange(const struct sctp_stream_change_event &e) {
 	std::lock_guard lock(mSendMutex);
+	issueResets(); // the add-streams request is over: resets refused meanwhile may go now
 	bool ours = mGrowInFlight;
 	if (e.strchange_flags & (SCTP_STREAM_CHANGE_DENIED | SCTP_STREAM_CHANGE_FAILED)) {
 		if (!ours)
@@ -910,6 +1002,11 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 		if (failed && !(sr.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN))
 			break;
 		size_t count = (sr.strreset_length - sizeof(sr)) / sizeof(uint16_t);
+		{
+			std::vector<uint16_t> streams(sr.strreset_stream_list, sr.strreset_stream_list + count);
+			LOG_DEBUG("SCTP stream reset event, flags 0x" + hex(sr.strreset_flags) + ", stream(s) " +
+			          streamList(streams));
+		}
 		for (size_t i = 0; i < count; ++i) {
 			uint16_t stream = sr.strreset_stream_list[i];
 			// A refused outgoing reset will not be retried: report it as over so that the
@@ -921,6 +1018,9 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 			if ((sr.strreset_flags & SCTP_STREAM_RESET_OUTGOING_SSN) && mCallbacks.outgoingReset)
 				mCallbacks.outgoingReset(stream);
 		}
+		// A reconfiguration request completed: resets refused meanwhile may go now.
+		std::lock_guard lock(mSendMutex);
+		issueResets();
 		break;
 	}
 	case SCTP_STREAM_CHANGE_EVENT:

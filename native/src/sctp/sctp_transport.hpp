@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -134,7 +135,12 @@ private:
 	void handleNotification(const void *notification, size_t length);
 	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
-	void doReset(uint16_t stream);                 // mSendMutex held
+	// mSendMutex held: asks usrsctp to reset every stream in mResetReady, in one request.
+	// usrsctp allows one reconfiguration request outstanding (RFC 6525 section 5.1.1) and
+	// refuses another (EALREADY) rather than queueing it, so refused streams stay ready and are
+	// asked for again when a reconfiguration completes, and on a timer as a fallback.
+	void issueResets();
+	void scheduleResetRetry(); // mSendMutex held
 	void wantStreams(int count);                   // mSendMutex held: grow outgoing to count
 	void growStreams();                            // mSendMutex held
 	void refuseStreamsFrom(int first);             // mSendMutex held
@@ -171,8 +177,11 @@ private:
 	bool mRetryArmed = false;                        // a timer will try again
 	std::atomic<uint64_t> mExpired{0};
 	std::unordered_map<uint16_t, size_t> mBuffered;
-	std::vector<uint16_t> mResetAfterFlush; // closing streams with messages still queued
 	std::mutex mSocketMutex; // reads vs close() (after mSendMutex when both are taken)
+	std::set<uint16_t> mResetAfterFlush; // closing streams with messages still queued
+	std::set<uint16_t> mResetReady;      // flushed closing streams whose reset is not yet asked for
+	bool mResetRetryScheduled = false;   // mSendMutex: a timer will call issueResets
+	int mResetRetryMs = 0;               // mSendMutex: current back-off of that timer
 	std::atomic<bool> mEventsScheduled{false};
 	std::atomic<int> mReadPauses{0};
 	// Graceful shutdown in progress (loop thread).
