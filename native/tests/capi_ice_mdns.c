@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ static void on_gathering(int pc, rtcGatheringState state, void *ptr) {
 }
 
 /* ---- a minimal mDNS responder on lo: answers A queries for two names with 127.0.0.1 ---- */
-static volatile int g_stop;
+static atomic_int g_stop; /* the responder thread polls it */
 static int g_answered;
 
 static size_t put_name(unsigned char *b, const char *name) {
@@ -121,7 +122,7 @@ static size_t put_name(unsigned char *b, const char *name) {
 static void *responder(void *arg) {
 	int fd = *(int *)arg;
 	unsigned char buf[1500], enc[300], out[400];
-	while (!g_stop) {
+	while (!atomic_load(&g_stop)) {
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -218,7 +219,7 @@ int main(void) {
 	pthread_t t;
 	pthread_create(&t, NULL, responder, &fd);
 	run("resolved", 1);
-	g_stop = 1;
+	atomic_store(&g_stop, 1);
 	pthread_join(t, NULL);
 	close(fd);
 	CHECK(g_answered >= 2);
