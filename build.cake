@@ -199,7 +199,7 @@ void PackManaged()
 }
 
 string NativeLibraryName() =>
-    IsRunningOnWindows() ? "webrtcnative.dll" : IsRunningOnMacOs() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
+    IsRunningOnWindows() ? "libwebrtcnative.dll" : IsRunningOnMacOs() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
 
 // Runs a tests/Packaging script and reads its closing "<name>: N passed, M failed" line.
 Counts RunScriptTest(string name, string script, string args)

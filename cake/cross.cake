@@ -104,11 +104,12 @@ Counts TryCrossBuild(string name, Action build)
 Counts RunWineTests()
 {
     var wineprefix = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"webrtcnative-wine-{Guid.NewGuid():N}");
+    var env = new Dictionary<string, string> {
+        ["WINEPREFIX"] = wineprefix, ["WINEPATH"] = winPrefix.Replace('/', '\\').Insert(0, "Z:"),
+        ["WINEDEBUG"] = "-all", ["WINEDLLOVERRIDES"] = "mscoree,mshtml=" };
     try
     {
-        return WithEnv(new Dictionary<string, string> {
-            ["WINEPREFIX"] = wineprefix, ["WINEPATH"] = winPrefix.Replace('/', '\\').Insert(0, "Z:"),
-            ["WINEDEBUG"] = "-all", ["WINEDLLOVERRIDES"] = "mscoree,mshtml=" }, () =>
+        return WithEnv(env, () =>
         {
             Timed("wine prefix", () => Run("bash", $"\"{repo}/scripts/cross/wine-run.sh\" wineboot --init", throwOnError: false));
             return Timed("win-x64 ctest (wine)", () => RunNativeTestsIn(winBuildDir, "win-x64 ctest wine",
@@ -117,8 +118,9 @@ Counts RunWineTests()
     }
     finally
     {
-        Run("bash", $"\"{repo}/scripts/cross/wine-run.sh\" wineserver -k", throwOnError: false);
-        if (DirectoryExists(wineprefix)) DeleteDirectory(wineprefix, new DeleteDirectorySettings { Recursive = true, Force = true });
+        WithEnv(env, () => Run("/usr/lib/wine/wineserver", "-k", throwOnError: false));
+        // rm, not DeleteDirectory: the prefix holds dosdevices/z: -> /, which must not be followed.
+        Run("rm", $"-rf \"{wineprefix}\"", throwOnError: false);
     }
 }
 
@@ -209,6 +211,14 @@ Task("NativeWin")
 Task("NativeArm64")
     .Description("Cross-builds runtimes/linux-arm64/native against a Debian arm64 sysroot (cached).")
     .Does(() => BuildNativeArm64());
+
+Task("WineTest")
+    .Description("Runs the win-x64 native tests under Wine (run NativeWin first).")
+    .Does(() => PrintSummary(new List<Counts> { RunWineTests() }));
+
+Task("QemuTest")
+    .Description("Runs the linux-arm64 native tests under qemu (run NativeArm64 first).")
+    .Does(() => PrintSummary(new List<Counts> { RunQemuTests() }));
 
 Task("Net8Test")
     .Description("Publishes tests/Net8Runner self-contained for net8.0 and runs the managed suite on .NET 8.")

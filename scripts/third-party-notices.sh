@@ -15,8 +15,8 @@ source "$here/cross/common.sh"
 
 # component | Debian package whose copyright file is used | where it is shipped
 COMPONENTS=(
-  "OpenSSL 3|libssl3|linked statically into libwebrtcnative.so (linux-x64, linux-arm64) and webrtcnative.dll (win-x64)"
-  "usrsctp|libusrsctp2|libusrsctp.so.2 (linux-*); linked statically into webrtcnative.dll (win-x64)"
+  "OpenSSL 3|libssl3|linked statically into libwebrtcnative.so (linux-x64, linux-arm64) and libwebrtcnative.dll (win-x64)"
+  "usrsctp|libusrsctp2|libusrsctp.so.2 (linux-*); linked statically into libwebrtcnative.dll (win-x64)"
   "libnice|libnice10|libnice.so.10 (linux-*), libnice-10.dll (win-x64)"
   "GLib (glib, gobject, gio, gmodule)|libglib2.0-0|libglib-2.0.so.0, libgobject-2.0.so.0, libgio-2.0.so.0, libgmodule-2.0.so.0 (linux-*); libglib-2.0-0.dll, libgobject-2.0-0.dll, libgio-2.0-0.dll, libgmodule-2.0-0.dll (win-x64)"
   "libffi|libffi8|libffi.so.8 (linux-*), libffi-8.dll (win-x64)"
@@ -33,7 +33,7 @@ COMPONENTS=(
   "util-linux libmount, libblkid|libmount1|libmount.so.1, libblkid.so.1 (linux-*)"
   "libselinux|libselinux1|libselinux.so.1 (linux-*)"
   "mingw-w64 runtime (winpthreads)|mingw-w64-common|libwinpthread-1.dll (win-x64)"
-  "GCC runtime (libgcc, libstdc++; GCC Runtime Library Exception)|gcc-mingw-w64-base|linked statically into webrtcnative.dll (win-x64)"
+  "GCC runtime (libgcc, libstdc++; GCC Runtime Library Exception)|gcc-mingw-w64-base|linked statically into libwebrtcnative.dll (win-x64)"
 )
 
 copyright_text() {  # copyright_text <package or @source-package>

@@ -198,7 +198,7 @@ internal static class Repo
         (RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64");
 
     public static string NativeLibName() =>
-        OperatingSystem.IsWindows() ? "webrtcnative.dll" : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
+        OperatingSystem.IsWindows() ? "libwebrtcnative.dll" : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
 }
 
 internal static class Json

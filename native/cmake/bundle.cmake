@@ -20,7 +20,7 @@
 # install-time (WEBRTCNATIVE_BUNDLE_RUN set by the install(CODE) below).
 
 # Windows system DLLs (lower-cased names): never shipped; any other import must be resolved to a
-# DLL that is copied beside webrtcnative.dll. tests/Packaging/check-native-deps-win.sh checks
+# DLL that is copied beside libwebrtcnative.dll. tests/Packaging/check-native-deps-win.sh checks
 # the result with objdump, using the same list.
 set(_WEBRTCNATIVE_WIN_SYSTEM_DLLS
   kernel32.dll user32.dll advapi32.dll ws2_32.dll iphlpapi.dll bcrypt.dll crypt32.dll

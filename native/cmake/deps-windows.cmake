@@ -3,7 +3,7 @@
 #    their CMake packages;
 #  - the mingw-w64 cross build on Linux (toolchain-mingw-x64.cmake with
 #    WEBRTCNATIVE_WIN_PREFIX from scripts/cross/build-win-deps.sh): libnice/GLib DLLs via
-#    pkg-config, OpenSSL and usrsctp as static archives linked into webrtcnative.dll.
+#    pkg-config, OpenSSL and usrsctp as static archives linked into libwebrtcnative.dll.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(NICE REQUIRED IMPORTED_TARGET nice)
 find_package(Threads REQUIRED)

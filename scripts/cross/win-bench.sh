@@ -12,7 +12,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/webrtcnative-winbench.XXXXXX")"
 trap 'WINEPREFIX="$work/wine" "$here/wine-run.sh" wineserver -k >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 x86_64-w64-mingw32-gcc-posix -std=c11 -O2 "$src" -I"$repo/native/include" -L"$native" \
-  -l:webrtcnative.dll -lws2_32 -static-libgcc -o "$work/dc_bench.exe"
+  -l:libwebrtcnative.dll -lws2_32 -static-libgcc -o "$work/dc_bench.exe"
 export WINEPREFIX="$work/wine" WINEPATH="Z:${native//\//\\}"
 "$here/wine-run.sh" wineboot --init >/dev/null 2>&1 || true
 export DC_BENCH_DURATION="${DC_BENCH_DURATION:-5}"

@@ -17,7 +17,7 @@ namespace WebRtcNative.Bindings;
 /// <list type="number">
 /// <item><description><see cref="Path"/>, when set;</description></item>
 /// <item><description>the environment variable <c>WEBRTCNATIVE_LIBRARY</c> (a full path; e.g. an upstream <c>libdatachannel.so</c>, which exports the same C API);</description></item>
-/// <item><description><c>&lt;AppContext.BaseDirectory&gt;/runtimes/&lt;rid&gt;/native/</c> for the runtime's <see cref="RuntimeInformation.RuntimeIdentifier"/>, then the portable RID (musl: <c>linux-musl-&lt;arch&gt;</c>), then <c>&lt;os&gt;-&lt;arch&gt;</c>, + <c>libwebrtcnative.so</c>, <c>webrtcnative.dll</c> or <c>libwebrtcnative.dylib</c>
+/// <item><description><c>&lt;AppContext.BaseDirectory&gt;/runtimes/&lt;rid&gt;/native/</c> for the runtime's <see cref="RuntimeInformation.RuntimeIdentifier"/>, then the portable RID (musl: <c>linux-musl-&lt;arch&gt;</c>), then <c>&lt;os&gt;-&lt;arch&gt;</c>, + <c>libwebrtcnative.so</c>, <c>libwebrtcnative.dll</c> or <c>libwebrtcnative.dylib</c>
 /// (rid: <c>linux-x64</c>, <c>linux-arm64</c>, <c>win-x64</c>, <c>osx-arm64</c>, <c>osx-x64</c>, ...);</description></item>
 /// <item><description>the directory of this assembly;</description></item>
 /// <item><description>the runtime's default probing for <c>webrtcnative</c>.</description></item>
@@ -155,7 +155,7 @@ public static class RtcNativeLibrary
 
     /// <summary>File name of the native library on the current OS.</summary>
     internal static string FileName =>
-        OperatingSystem.IsWindows() ? "webrtcnative.dll"
+        OperatingSystem.IsWindows() ? "libwebrtcnative.dll"
         : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib"
         : "libwebrtcnative.so";
 

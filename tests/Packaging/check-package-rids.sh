@@ -41,7 +41,7 @@ check_rid() {  # check_rid <rid> <main file> <command...>
 }
 check_rid linux-x64 libwebrtcnative.so bash -c '"$0" "$1" X86-64' "$here/check-native-deps-elf.sh"
 check_rid linux-arm64 libwebrtcnative.so bash -c '"$0" "$1" AArch64' "$here/check-native-deps-elf.sh"
-check_rid win-x64 webrtcnative.dll bash "$here/check-native-deps-win.sh"
+check_rid win-x64 libwebrtcnative.dll bash "$here/check-native-deps-win.sh"
 listing="$(unzip -l "$nupkg")"   # (not piped into grep -q: an early exit would SIGPIPE unzip)
 if grep -q ' THIRD-PARTY-NOTICES.txt$' <<<"$listing"; then pass "THIRD-PARTY-NOTICES.txt is in the package"
 else fail "THIRD-PARTY-NOTICES.txt is not in the package"; fi
@@ -70,9 +70,9 @@ publish() {  # publish <rid> <self-contained true|false>
 }
 if publish win-x64 false; then
   out="$work/out-win-x64"
-  if [ -f "$out/webrtcnative.dll" ] && [ -f "$out/libnice-10.dll" ] && ! ls "$out"/*.so* >/dev/null 2>&1 \
+  if [ -f "$out/libwebrtcnative.dll" ] && [ -f "$out/libnice-10.dll" ] && ! ls "$out"/*.so* >/dev/null 2>&1 \
      && bash "$here/check-native-deps-win.sh" "$out" > "$work/win-out.check" 2>&1; then
-    pass "dotnet publish -r win-x64: webrtcnative.dll and its DLLs in the output, no Linux files, imports resolved"
+    pass "dotnet publish -r win-x64: libwebrtcnative.dll and its DLLs in the output, no Linux files, imports resolved"
   else
     ls "$out"; cat "$work/win-out.check" 2>/dev/null; fail "dotnet publish -r win-x64: native files wrong (listing above)"
   fi
@@ -82,7 +82,7 @@ fi
 if publish linux-arm64 true; then
   out="$work/out-linux-arm64"
   if [ -f "$out/libwebrtcnative.so" ] && [[ "$(readelf -h "$out/libwebrtcnative.so")" == *AArch64* ]] \
-     && [ ! -e "$out/webrtcnative.dll" ]; then
+     && [ ! -e "$out/libwebrtcnative.dll" ]; then
     pass "dotnet publish -r linux-arm64: the AArch64 libwebrtcnative.so and its libraries in the output"
   else
     ls "$out"; fail "dotnet publish -r linux-arm64: native files wrong (listing above)"

@@ -70,5 +70,5 @@ public sealed unsafe class RawCallTests
         System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
 
     private static string NativeFileName() =>
-        OperatingSystem.IsWindows() ? "webrtcnative.dll" : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
+        OperatingSystem.IsWindows() ? "libwebrtcnative.dll" : OperatingSystem.IsMacOS() ? "libwebrtcnative.dylib" : "libwebrtcnative.so";
 }
