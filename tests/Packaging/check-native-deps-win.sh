@@ -38,8 +38,9 @@ done
 for f in "$dir"/*.dll; do
   n=$(basename "$f")
   [ -n "${seen[$n]:-}" ] && continue
-  # .NET assemblies (a publish folder) import only mscoree.dll: not native, not checked here.
-  [[ "$("$objdump" -p "$f" | sed -n 's/^[[:space:]]*DLL Name: //p')" == "mscoree.dll" ]] && continue
+  # .NET assemblies (a publish folder) have a CLR runtime header: not native, not checked here.
+  clr=$("$objdump" -p "$f" | awk '/CLR Runtime Header/ {print $3}')
+  [[ -n "$clr" && "$clr" =~ [1-9a-fA-F] ]] && continue
   echo "native-deps-win: $n is shipped but imported by nothing"; bad=1
 done
 if [ "$bad" -ne 0 ]; then
