@@ -15,7 +15,7 @@
 #include <cstring>
 #include <shared_mutex>
 #include <stdexcept>
-#include <unordered_set>
+#include <unordered_map>
 #include <algorithm>
 #include <vector>
 
@@ -46,9 +46,19 @@ std::string hex(unsigned value) {
 	return buf;
 }
 
-// usrsctp calls connOutput with the address we registered; only live transports are used.
+// usrsctp names each association's AF_CONN address, and each socket's upcall argument, by an
+// opaque pointer. A transport's token is never reused in the process: an association usrsctp
+// still holds after its transport is gone (in its shutdown, or until its timers free it) can
+// neither collide with the bind of a new transport allocated at the same heap address
+// (EADDRINUSE) nor send through it. Only live transports are found.
 std::shared_mutex gLiveMutex;
-std::unordered_set<SctpTransport *> gLive;
+std::unordered_map<void *, SctpTransport *> gLive; // token -> transport
+std::atomic<uintptr_t> gLastToken{0};
+
+SctpTransport *liveTransport(void *token) { // gLiveMutex held
+	auto it = gLive.find(token);
+	return it != gLive.end() ? it->second : nullptr;
+}
 
 std::mutex gTimerMutex;
 guint gTimer = 0;
@@ -187,21 +197,21 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 	mMaxStream = std::min(streams, 65535) - 1;
 	{
 		std::unique_lock lock(gLiveMutex);
-		gLive.insert(this);
+		gLive.emplace(mToken, this);
 	}
-	usrsctp_register_address(this);
+	usrsctp_register_address(mToken);
 	auto settings = sctp::current();
 	// No receive callback: reads happen in readAvailable (usrsctp_recvv) so that they can stop
 	// while a channel's receive queue is full, which closes the SCTP receive window.
 	mSocket = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
 	if (!mSocket) {
-		usrsctp_deregister_address(this);
+		usrsctp_deregister_address(mToken);
 		std::unique_lock lock(gLiveMutex);
-		gLive.erase(this);
+		gLive.erase(mToken);
 		throw std::runtime_error("usrsctp_socket failed: " + std::string(strerror(errno)));
 	}
 	usrsctp_set_non_blocking(mSocket, 1);
-	usrsctp_set_upcall(mSocket, upcall, this);
+	usrsctp_set_upcall(mSocket, upcall, mToken);
 
 	struct linger lg{1, 0}; // close = abort: nothing lingers after the peer connection goes
 	setOpt(mSocket, SOL_SOCKET, SO_LINGER, lg);
@@ -259,14 +269,14 @@ SctpTransport::SctpTransport(EventLoop &loop, uint16_t localPort, uint16_t remot
 	struct sockaddr_conn sconn{};
 	sconn.sconn_family = AF_CONN;
 	sconn.sconn_port = htons(mLocalPort);
-	sconn.sconn_addr = this;
+	sconn.sconn_addr = mToken;
 	if (usrsctp_bind(mSocket, reinterpret_cast<struct sockaddr *>(&sconn), sizeof(sconn)) != 0) {
 		int e = errno;
 		usrsctp_close(mSocket);
 		mSocket = nullptr;
-		usrsctp_deregister_address(this);
+		usrsctp_deregister_address(mToken);
 		std::unique_lock lock(gLiveMutex);
-		gLive.erase(this);
+		gLive.erase(mToken);
 		throw std::runtime_error("usrsctp_bind failed: " + std::string(strerror(e)));
 	}
 	startTimers();
@@ -284,7 +294,7 @@ void SctpTransport::start() {
 	struct sockaddr_conn sconn{};
 	sconn.sconn_family = AF_CONN;
 	sconn.sconn_port = htons(mRemotePort);
-	sconn.sconn_addr = this;
+	sconn.sconn_addr = mToken;
 	// Both sides connect; SCTP resolves the INIT collision (RFC 4960 section 5.2).
 	LOG_INFO("timeline: sctp connect: INIT");
 	if (usrsctp_connect(mSocket, reinterpret_cast<struct sockaddr *>(&sconn), sizeof(sconn)) != 0 &&
@@ -301,7 +311,7 @@ void SctpTransport::incoming(const char *data, size_t size) {
 	// Events this packet raises are handled right after usrsctp returns, without a trip
 	// through the loop's queue (the upcall only notes them: usrsctp's locks are held there).
 	mInInput = true;
-	usrsctp_conninput(this, data, size, 0);
+	usrsctp_conninput(mToken, data, size, 0);
 	mInInput = false;
 	if (mEventsPending) {
 		mEventsPending = false;
@@ -311,8 +321,8 @@ void SctpTransport::incoming(const char *data, size_t size) {
 
 int SctpTransport::connOutput(void *addr, void *buffer, size_t length, uint8_t, uint8_t) {
 	std::shared_lock lock(gLiveMutex);
-	auto t = static_cast<SctpTransport *>(addr);
-	if (!gLive.count(t))
+	auto t = liveTransport(addr);
+	if (!t)
 		return -1;
 	sctpStampChecksum(buffer, length);
 	return t->mLowerSend(static_cast<const char *>(buffer), length) ? 0 : -1;
@@ -722,19 +732,21 @@ void SctpTransport::close() {
 		usrsctp_shutdown(sock, SHUT_RDWR);
 		usrsctp_close(sock);
 	}
-	usrsctp_deregister_address(this);
+	usrsctp_deregister_address(mToken);
 	std::unique_lock lock(gLiveMutex);
-	gLive.erase(this);
+	gLive.erase(mToken);
 }
+
+void *SctpTransport::newToken() { return reinterpret_cast<void *>(++gLastToken); }
 
 void SctpTransport::upcall(struct socket *, void *arg, int) {
 	// Runs inside usrsctp, possibly on loop 0's timer thread and with usrsctp's locks held, and
-	// carries a raw pointer: only a transport still registered is used (its destructor
+	// carries a token: only a transport still registered is used (its destructor
 	// unregisters it under the exclusive lock), and only to schedule work on its loop, which
 	// holds a weak reference.
 	std::shared_lock lock(gLiveMutex);
-	auto t = static_cast<SctpTransport *>(arg);
-	if (!gLive.count(t) || t->mClosed)
+	auto t = liveTransport(arg);
+	if (!t || t->mClosed)
 		return;
 	if (t->mLoop.isLoopThread() && t->mInInput)
 		t->mEventsPending = true; // incoming() handles them when usrsctp returns

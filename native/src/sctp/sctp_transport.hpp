@@ -115,6 +115,8 @@ private:
 	};
 	static void upcall(struct socket *sock, void *arg, int flags);
 	static int connOutput(void *addr, void *buffer, size_t length, uint8_t tos, uint8_t setDf);
+	static void *newToken(); // a process-unique AF_CONN address (see gLive in the .cpp)
+	void *const mToken = newToken();
 
 	void scheduleEvents();  // any thread: run onEvents on the loop (coalesced)
 	void onEvents();        // loop thread: flush what waits, read what arrived
