@@ -18,7 +18,9 @@ for exe in "$BUILD"/tests/test_* "$BUILD"/tests/capi_*; do
   if [ -n "$PATTERN" ]; then
     echo "$name" | grep -Eq "$PATTERN" || continue
   else
-    case "$name" in capi_reliability_loss*) continue ;; esac
+    # Left out as well: tests that assert on timing (a drain bound through the delaying relay,
+    # zero DTLS retransmissions) which memcheck's 20-50x slowdown breaks, not the code.
+    case "$name" in capi_reliability_loss*|capi_wan_drain|capi_setup_timeline) continue ;; esac
   fi
   log="$LOGDIR/$name.log"
   start=$(date +%s)

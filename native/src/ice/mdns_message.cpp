@@ -1,6 +1,11 @@
 #include "ice/mdns_message.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
+#endif
 #include <cctype>
 
 namespace rtcimpl::mdns {

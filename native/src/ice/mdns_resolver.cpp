@@ -2,6 +2,7 @@
 #include "common/log.hpp"
 #include "ice/mdns_message.hpp"
 
+#ifndef _WIN32
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -278,3 +279,42 @@ void MdnsQuery::closeSockets() {
 }
 
 } // namespace rtcimpl
+
+#else // _WIN32
+
+#include "common/log.hpp"
+
+namespace rtcimpl {
+
+// Windows builds carry no mDNS resolver yet (its sockets are POSIX): every query ends
+// unresolved, on the loop, as a timed-out one does. Unresolved names still never count as "no
+// candidate pair", so the connection comes up through peer-reflexive discovery (docs/platforms.md).
+MdnsQuery::MdnsQuery(EventLoop &loop, std::string name, std::string interfaceAddress,
+                     std::chrono::milliseconds, Callback callback)
+    : mLoop(loop), mName(std::move(name)), mInterfaceAddress(std::move(interfaceAddress)),
+      mCallback(std::move(callback)) {
+	LOG_INFO("mDNS: no resolver in this Windows build; " + mName + " stays unresolved");
+	mTimer = mLoop.addTimer(std::chrono::milliseconds(0), [this] {
+		mTimer = 0;
+		finish({});
+		return false;
+	});
+}
+
+MdnsQuery::~MdnsQuery() {
+	if (mTimer)
+		mLoop.cancel(mTimer);
+}
+
+void MdnsQuery::finish(const std::vector<std::string> &addresses) {
+	if (mDone)
+		return;
+	mDone = true;
+	auto callback = std::move(mCallback);
+	if (callback)
+		callback(addresses);
+}
+
+} // namespace rtcimpl
+
+#endif // _WIN32

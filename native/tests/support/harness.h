@@ -8,6 +8,14 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#ifdef _WIN32
+/* The tests switch the library's environment settings at run time; the library reads them with
+ * getenv from the same C runtime. */
+#define setenv(name, value, overwrite) _putenv_s((name), (value))
+#define unsetenv(name) _putenv_s((name), "")
+#endif
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                           \
