@@ -1,5 +1,7 @@
 namespace WebRtcNative.Tests;
 
+// Serial: a zero-allocation window must not share the machine with other tests' bursts.
+[Collection("Serial")]
 public class AllocationTests
 {
     [Fact]

@@ -6,6 +6,8 @@ namespace WebRtcNative.Tests;
 /// Reliable channels never drop: when the receive queue (or the process-wide budget) is full they stop
 /// taking messages from the native library, and nothing is lost once the application reads again.
 /// </summary>
+// Serial: the end-to-end case moves 80 MiB, which would disturb the timing of tests beside it.
+[Collection("Serial")]
 public class BackPressureTests
 {
     internal static ChannelCore CoreOf(WebRtcDataChannel channel) =>

@@ -5,6 +5,8 @@ namespace WebRtcNative.Tests.Multiplayer;
 /// direct, relay header), <c>Poll</c> of every peer (connections, state checks, draining, server relay) and
 /// <c>TryGetPacket</c> with the packet's peer, channel and mode.
 /// </summary>
+// Serial: a zero-allocation window must not share the machine with other tests' bursts.
+[Collection("Serial")]
 public class MultiplayerAllocationTests
 {
     private static long Exchange(MultiplayerNet net, int from, int target, int count, byte[] payload, byte[] buffer, int[] receivers)
