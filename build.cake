@@ -52,6 +52,8 @@ class Counts
     public string Name;
     public int Passed, Failed, Skipped;
     public string Note;
+    // Names of the failed tests, printed at the very end of the run: CI keeps only the log's tail.
+    public List<string> FailedNames = new List<string>();
     public Counts(string name) { Name = name; }
 }
 
@@ -124,7 +126,7 @@ Counts RunNativeTestsIn(string buildDir, string name, string extraArgs = "")
         foreach (var tc in XDocument.Load(junit).Descendants("testcase"))
         {
             var status = (string)tc.Attribute("status") ?? "";
-            if (tc.Element("failure") != null || status == "fail") c.Failed++;
+            if (tc.Element("failure") != null || status == "fail") { c.Failed++; c.FailedNames.Add((string)tc.Attribute("name")); }
             else if (status == "run") c.Passed++;
             else c.Skipped++;
         }
@@ -167,7 +169,7 @@ Counts RunDotnetTests()
             {
                 case "Passed": c.Passed++; break;
                 case "NotExecuted": case "Inconclusive": case "Pending": c.Skipped++; break;
-                default: c.Failed++; break;   // Failed, Error, Timeout, Aborted, ...
+                default: c.Failed++; c.FailedNames.Add((string)r.Attribute("testName")); break;   // Failed, Error, Timeout, Aborted, ...
             }
         }
     }
@@ -239,6 +241,8 @@ void PrintSummary(List<Counts> all)
     Console.WriteLine("SUMMARY: " + string.Join("; ", all.Select(Describe)));
     // The same totals as one plain "N passed, N failed, N skipped" line, for tools that read it.
     Console.WriteLine($"TOTAL: {passed} passed, {failed} failed, {skipped} skipped");
+    foreach (var c in all.Where(c => c.FailedNames.Count > 0))
+        Console.WriteLine($"FAILED in {c.Name}: " + string.Join("; ", c.FailedNames.Take(20)));
     if (failed > 0)
         throw new Exception($"{failed} test(s) failed");
 }

@@ -159,6 +159,8 @@ Counts RunScriptLike(string name, string exe, string args)
         c.Passed = int.Parse(m.Groups[1].Value); c.Failed = int.Parse(m.Groups[2].Value);
         if (m.Groups[3].Success) c.Skipped = int.Parse(m.Groups[3].Value);
     }
+    foreach (var f in output.Select(l => Regex.Match(l, @"^\S+: FAIL (.*?):")).Where(x => x.Success))
+        c.FailedNames.Add(f.Groups[1].Value);
     if (rc != 0 && c.Failed == 0) { c.Failed++; c.Note = $"{exe} exited with {rc}"; }
     return c;
 }

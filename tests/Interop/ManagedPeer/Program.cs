@@ -246,6 +246,11 @@ sealed class Session
             Control("close", label);
             bool local = WaitUntil(() => c.Closed, 10);
             Result(kind, "close-by-peer", echo && local, $"{label} opened by {(negotiated ? "both" : "the peer")} (id {c.Channel.Id}), echo {(echo ? "ok" : "FAILED")}; peer closed it, our ReadyState Closed {(local ? "yes" : "NO")} ({(_clock.Elapsed - t).TotalMilliseconds:F0} ms)");
+            // Both resets of the stream must finish before the peer opens its next channel: aiortc
+            // 1.4 reuses an id once its own reset is answered, before our answering reset arrives
+            // (RFC 8831 6.7 asks for both), and that late reset then closes the new channel.
+            WaitUntil(() => c.PeerClosed, 10);
+            WaitUntil(() => false, 0.3);
         }
 
         Emit(new JsonObject { ["type"] = "done", ["failures"] = _failures });

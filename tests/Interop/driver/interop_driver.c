@@ -1074,6 +1074,13 @@ int main(int argc, char **argv) {
 			       "(%.0f ms)",
 			       label, negotiated ? "both" : "the peer", rtcGetDataChannelStream(c->dc),
 			       echo_ok ? "ok" : "FAILED", local ? "yes" : "NO", (now_s() - st) * 1000);
+			/* Let both resets of this stream finish before the peer opens the next channel.
+			 * aiortc 1.4 frees a stream id as soon as its own reset is answered, without waiting
+			 * for our answering reset (RFC 8831 section 6.7 asks for both), and reuses it for its
+			 * next channel; our answering reset, which usrsctp holds until data in flight on the
+			 * stream is acknowledged, then closes that new channel on both sides. */
+			wait_until(pred_peer_closed, label, 10);
+			usleep(300 * 1000);
 		}
 	}
 
