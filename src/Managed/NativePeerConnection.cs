@@ -29,12 +29,17 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     ~NativePeerConnection()
     {
         // Finalizer: no native call here (it could block); detach and hand everything to the deleter.
+        // Nothing reachable can read the channels any more (each channel object holds its connection).
         var core = _core;
         if (core is not null)
-            Teardown(core, closeNow: false);
+            Teardown(core, closeNow: false, discardUnread: true);
+        foreach (var ch in _closedChannels)
+            ch.Release();
     }
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    // The channels of a connection closed by Close(): their unread packets stay readable until Dispose.
+    private ChannelCore[] _closedChannels = Array.Empty<ChannelCore>();
 
     /// <summary>The native peer connection id, or 0 when there is none (diagnostics and tests).</summary>
     internal int NativeId => Volatile.Read(ref _core)?.NativeId ?? 0;
@@ -80,7 +85,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (old is not null)
             {
                 Volatile.Write(ref _core, null);
-                Teardown(old, closeNow: true);
+                _closedChannels = [.. _closedChannels, .. Teardown(old, closeNow: true)];
             }
             ResetNegotiation();
             _initialized = true;
@@ -470,27 +475,36 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 return;
             _lastGathering = core.GatheringState;
             Volatile.Write(ref _core, null);
-            Teardown(core, closeNow: true);
+            _closedChannels = Teardown(core, closeNow: true);
         }
     }
 
     /// <summary>
     /// Detaches the core (late callbacks find nothing), closes the native connection synchronously when
     /// <paramref name="closeNow"/>, and hands the channels, then the connection, to the deleter thread.
+    /// With <paramref name="discardUnread"/> (Dispose) the channels' unread packets are dropped too: they
+    /// count toward <see cref="WebRtcLibrary.ReceiveBudgetBytes"/>, and a disposed connection's channels are
+    /// often never disposed themselves, which would hold that share of the budget forever. After
+    /// <see cref="Close"/> they stay readable until the channel or the connection is disposed.
     /// </summary>
-    private static void Teardown(PeerCore core, bool closeNow)
+    private static ChannelCore[] Teardown(PeerCore core, bool closeNow, bool discardUnread = false)
     {
         var channels = core.Detach();
         int pc = core.NativeId;
         if (closeNow && pc > 0)
             RtcNative.rtcClosePeerConnection(pc);
         foreach (var ch in channels)
+        {
+            if (discardUnread)
+                ch.Release();
             Reaper.DeleteChannel(ch.ClaimNativeId());
+        }
         Reaper.DeletePeerConnection(core.ClaimNativeId());
         // Drop queued events (pending descriptions/candidates of a closed connection are meaningless).
         while (core.Events.TryDequeue(out _))
         {
         }
+        return channels;
     }
 
     protected override void Dispose(bool disposing)
@@ -508,7 +522,11 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             _closed = true;
             ResetNegotiation();
             if (core is not null)
-                Teardown(core, closeNow: true);
+                Teardown(core, closeNow: true, discardUnread: true);
+            // Closed before: its channels were kept readable until now.
+            foreach (var ch in _closedChannels)
+                ch.Release();
+            _closedChannels = Array.Empty<ChannelCore>();
         }
         base.Dispose(disposing);
     }

@@ -139,7 +139,11 @@ public class ProcessWideAllocationTests
     private static void Stream(Pair pair, WebRtcDataChannel a, WebRtcDataChannel b, byte[] payload, byte[] buffer, int count, bool burst = false)
     {
         const int HighWater = 256 * 1024;
-        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(Pair.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        // A stall fails (no packet for Pair.Timeout); a slow machine does not: 256 MiB through a loaded 2-core
+        // machine may take longer than one Pair.Timeout in all, so the deadline moves on with every packet.
+        long stallTicks = (long)(Pair.Timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + stallTicks;
+        int queued = 0;
         int sent = 0, received = 0;
         while (received < count)
         {
@@ -155,6 +159,11 @@ public class ProcessWideAllocationTests
             bool any = false;
             if (burst && b.AvailablePacketCount < count)
             {
+                if (b.AvailablePacketCount > queued)
+                {
+                    queued = b.AvailablePacketCount;
+                    deadline = System.Diagnostics.Stopwatch.GetTimestamp() + stallTicks;
+                }
                 // Burst: read nothing until every message is queued on the receiver.
                 if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
                     Assert.Fail("burst: only " + b.AvailablePacketCount + " of " + count + " packets queued (" + sent + " sent)");
@@ -168,10 +177,12 @@ public class ProcessWideAllocationTests
                 received++;
                 any = true;
             }
-            if (!any)
+            if (any)
+                deadline = System.Diagnostics.Stopwatch.GetTimestamp() + stallTicks;
+            else
             {
                 if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
-                    Assert.Fail("only " + received + " of " + count + " packets arrived (" + sent + " sent)");
+                    Assert.Fail("stalled: no packet for " + Pair.Timeout.TotalSeconds + " s; only " + received + " of " + count + " packets arrived (" + sent + " sent)");
                 Thread.Yield();
             }
         }

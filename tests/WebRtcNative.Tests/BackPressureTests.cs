@@ -195,4 +195,31 @@ public class ReceiveBudgetTests
         Assert.Equal(0, WebRtcLibrary.ReceiveQueuedBytes);
         Assert.Throws<ArgumentOutOfRangeException>(() => WebRtcLibrary.ReceiveBudgetBytes = 0);
     }
+
+    // Unread packets count toward the process-wide budget. A disposed connection's channel objects are often
+    // never disposed themselves: their share must come back with the connection, or closed connections fill
+    // the budget over time and every reliable channel in the process stops pulling.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DisposingAConnection_ReturnsItsChannelsUnreadBytesToTheBudget(bool closeFirst)
+    {
+        Assert.Equal(0, WebRtcLibrary.ReceiveQueuedBytes);
+        var pair = new Pair();
+        var (a, b) = pair.ConnectWithChannel();
+        for (int i = 0; i < 10; i++)
+            Assert.Equal(Error.Ok, a.PutPacket(Payload.Make(i, 100)));
+        pair.PollUntil(() => b.AvailablePacketCount == 10, "10 packets queued, unread");
+        Assert.Equal(1000, WebRtcLibrary.ReceiveQueuedBytes);
+        if (closeFirst)
+        {
+            pair.B.Close();
+            // Still readable after Close (Godot: what arrived stays in the queue).
+            Assert.Equal(10, b.AvailablePacketCount);
+            Assert.Equal(1000, WebRtcLibrary.ReceiveQueuedBytes);
+        }
+        pair.Dispose();   // the channel objects a and b are not disposed
+        Assert.Equal(0, WebRtcLibrary.ReceiveQueuedBytes);
+        Assert.Equal(0, b.AvailablePacketCount);
+    }
 }
