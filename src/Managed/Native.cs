@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -159,27 +160,39 @@ internal static class HandleTable
 /// Deletes native objects on one dedicated background thread. <c>rtcDelete*</c> waits for in-flight
 /// callbacks and may block; it must never run on a native callback thread (deadlock) and should not
 /// stall the game thread, so <c>Dispose</c> closes synchronously and leaves the deletion to this thread.
+/// Objects of a connection closed gracefully (<c>rtcClosePeerConnection</c>: SCTP ends with a SHUTDOWN,
+/// so that what was sent still arrives) are deleted only after that shutdown's bound, because deleting
+/// aborts it; the native transports are gone as soon as the shutdown completes, only the handles wait.
 /// </summary>
 internal static class Reaper
 {
+    /// <summary>The native core bounds a graceful close to 2 s (rtc.h, rtcClosePeerConnection); a margin on top.</summary>
+    internal static readonly TimeSpan GracefulCloseBound = TimeSpan.FromMilliseconds(2200);
+
     private readonly struct Item
     {
-        public Item(int id, bool isPeerConnection) { Id = id; IsPeerConnection = isPeerConnection; }
+        public Item(int id, bool isPeerConnection, long due) { Id = id; IsPeerConnection = isPeerConnection; Due = due; }
         public int Id { get; }
         public bool IsPeerConnection { get; }
+        /// <summary>Stopwatch timestamp before which the object is not deleted (0: at once).</summary>
+        public long Due { get; }
     }
 
     private static readonly ConcurrentQueue<Item> s_queue = new();
     private static readonly SemaphoreSlim s_signal = new(0);
     private static readonly object s_startLock = new();
+    private static readonly List<Item> s_delayed = new();   // the deleter thread's own
     private static Thread? s_thread;
     private static int s_stopping;
     private static long s_enqueued;
     private static long s_done;
 
-    internal static void DeleteChannel(int dc) => Enqueue(new Item(dc, false));
+    internal static void DeleteChannel(int dc, bool afterGracefulClose = false) => Enqueue(new Item(dc, false, DueOf(afterGracefulClose)));
 
-    internal static void DeletePeerConnection(int pc) => Enqueue(new Item(pc, true));
+    internal static void DeletePeerConnection(int pc, bool afterGracefulClose = false) => Enqueue(new Item(pc, true, DueOf(afterGracefulClose)));
+
+    private static long DueOf(bool afterGracefulClose) =>
+        afterGracefulClose ? Stopwatch.GetTimestamp() + (long)(GracefulCloseBound.TotalSeconds * Stopwatch.Frequency) : 0;
 
     /// <summary>Number of native objects deleted so far (diagnostics and tests).</summary>
     internal static long Deleted => Interlocked.Read(ref s_done);
@@ -187,7 +200,8 @@ internal static class Reaper
     /// <summary>Number of deletions not finished yet.</summary>
     internal static long Pending => Interlocked.Read(ref s_enqueued) - Interlocked.Read(ref s_done);
 
-    /// <summary>Waits until every deletion queued so far has finished.</summary>
+    /// <summary>Waits until every deletion queued so far has finished (those after a graceful close take up to
+    /// <see cref="GracefulCloseBound"/>).</summary>
     internal static bool WaitIdle(TimeSpan timeout)
     {
         long target = Interlocked.Read(ref s_enqueued);
@@ -226,8 +240,8 @@ internal static class Reaper
     }
 
     /// <summary>
-    /// Finishes the queued deletions and ends the thread (shutdown and assembly unload: a thread running code of a
-    /// collectible assembly keeps it loaded). A later deletion starts a new thread.
+    /// Finishes the queued deletions, the delayed ones at once, and ends the thread (shutdown and assembly
+    /// unload: a thread running code of a collectible assembly keeps it loaded). A later deletion starts a new thread.
     /// </summary>
     internal static bool Stop(TimeSpan timeout)
     {
@@ -254,27 +268,63 @@ internal static class Reaper
     {
         while (true)
         {
-            s_signal.Wait();
+            bool stopping = Volatile.Read(ref s_stopping) != 0;
+            // Delayed deletions whose time has come (all of them when stopping), in the order they came.
+            long now = Stopwatch.GetTimestamp();
+            for (int i = 0; i < s_delayed.Count;)
+            {
+                if (stopping || s_delayed[i].Due <= now)
+                {
+                    var due = s_delayed[i];
+                    s_delayed.RemoveAt(i);
+                    Delete(due);
+                }
+                else
+                    i++;
+            }
+            int waitMs = Timeout.Infinite;
+            if (s_delayed.Count > 0)
+            {
+                long next = long.MaxValue;
+                foreach (var d in s_delayed)
+                    next = Math.Min(next, d.Due);
+                waitMs = (int)Math.Clamp((next - now) * 1000 / Stopwatch.Frequency + 1, 1, int.MaxValue);
+            }
+            if (!s_signal.Wait(waitMs))
+                continue;   // a delayed deletion is due
             if (!s_queue.TryDequeue(out var item))
             {
                 if (Volatile.Read(ref s_stopping) != 0)
+                {
+                    foreach (var d in s_delayed)
+                        Delete(d);
+                    s_delayed.Clear();
                     return; // every item had its own signal: none is left
+                }
                 continue;
             }
-            try
-            {
-                int r = item.IsPeerConnection ? RtcNative.rtcDeletePeerConnection(item.Id) : RtcNative.rtcDelete(item.Id);
-                if (r < 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Debug))
-                    WebRtcLog.Write(WebRtcLogLevel.Debug, $"deleter: {(item.IsPeerConnection ? "rtcDeletePeerConnection" : "rtcDelete")}({item.Id}) returned {Native.DescribeError(r)}");
-            }
-            catch (Exception e)
-            {
-                WebRtcLog.Write(WebRtcLogLevel.Error, "deleter: " + e.Message);
-            }
-            finally
-            {
-                Interlocked.Increment(ref s_done);
-            }
+            if (item.Due != 0 && Volatile.Read(ref s_stopping) == 0)
+                s_delayed.Add(item);
+            else
+                Delete(item);
+        }
+    }
+
+    private static void Delete(Item item)
+    {
+        try
+        {
+            int r = item.IsPeerConnection ? RtcNative.rtcDeletePeerConnection(item.Id) : RtcNative.rtcDelete(item.Id);
+            if (r < 0 && WebRtcLog.IsEnabled(WebRtcLogLevel.Debug))
+                WebRtcLog.Write(WebRtcLogLevel.Debug, $"deleter: {(item.IsPeerConnection ? "rtcDeletePeerConnection" : "rtcDelete")}({item.Id}) returned {Native.DescribeError(r)}");
+        }
+        catch (Exception e)
+        {
+            WebRtcLog.Write(WebRtcLogLevel.Error, "deleter: " + e.Message);
+        }
+        finally
+        {
+            Interlocked.Increment(ref s_done);
         }
     }
 }

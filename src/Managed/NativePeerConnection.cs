@@ -493,13 +493,16 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         int pc = core.NativeId;
         if (closeNow && pc > 0)
             RtcNative.rtcClosePeerConnection(pc);
+        // Deleting aborts the graceful SCTP shutdown rtcClosePeerConnection started (what was sent would be
+        // lost): after a close, the deleter waits for the shutdown's bound.
+        bool graceful = closeNow && pc > 0;
         foreach (var ch in channels)
         {
             if (discardUnread)
                 ch.Release();
-            Reaper.DeleteChannel(ch.ClaimNativeId());
+            Reaper.DeleteChannel(ch.ClaimNativeId(), afterGracefulClose: graceful);
         }
-        Reaper.DeletePeerConnection(core.ClaimNativeId());
+        Reaper.DeletePeerConnection(core.ClaimNativeId(), afterGracefulClose: graceful);
         // Drop queued events (pending descriptions/candidates of a closed connection are meaningless).
         while (core.Events.TryDequeue(out _))
         {

@@ -23,7 +23,9 @@ namespace WebRtcNative;
 /// After <see cref="Dispose"/>, methods return <see cref="Error.Unavailable"/> (<see cref="CreateDataChannel(string, DataChannelOptions?)"/>
 /// returns <see langword="null"/>), states read <c>Closed</c>, and nothing throws.</para>
 /// <para><b>Lifetime.</b> <see cref="Dispose"/> closes the connection synchronously and deletes the native
-/// objects on a background thread (native deletion waits for in-flight callbacks and may block). It is safe to
+/// objects on a background thread (native deletion waits for in-flight callbacks and may block). Packets already
+/// sent when <see cref="Close"/> or <see cref="Dispose"/> is called still reach the peer: SCTP ends with a graceful
+/// shutdown, bounded to 2 s, and the native objects are deleted after it. It is safe to
 /// call from inside an event handler. A connection that is no longer referenced (by you or by one of its
 /// channels) is closed when it is garbage-collected.</para>
 /// </remarks>
