@@ -1,26 +1,13 @@
 // SctpTransport, receiving: usrsctp upcall events handled on the loop, reading messages,
 // and association/stream notifications.
 #include "sctp/sctp_transport.hpp"
+#include "sctp/sctp_transport_internal.hpp"
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
-#include "sctp/crc32c.hpp"
-#include "sctp/sctp_settings.hpp"
 
-#ifdef _WIN32
-#include <winsock2.h> // htons
-#else
-#include <arpa/inet.h>
-#endif
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <shared_mutex>
-#include <stdexcept>
-#include <unordered_map>
 #include <algorithm>
-#include <vector>
-#include "sctp/sctp_transport_internal.hpp"
+#include <cerrno>
+#include <cstring>
 
 namespace rtcimpl {
 
