@@ -1,0 +1,144 @@
+/* rtcSetBufferedAmountLowThreshold / rtcSetBufferedAmountLowCallback (issue 15 item 4), with
+ * the W3C semantics of `bufferedamountlow`: the callback runs when the buffered amount
+ * decreases from above the threshold to at or below it, once per such crossing, and never when
+ * the amount stays at or below the threshold. Default threshold 0. Negative thresholds and
+ * unknown ids are RTC_ERR_INVALID.
+ * 1. Default threshold 0, small messages sent while idle (the amount stays 0): no callback.
+ * 2. Threshold 256 KiB, an 8 MiB burst (SCTP buffers 1 MiB, so most of it waits in our queue):
+ *    exactly one callback, and the amount it reads is at or below the threshold. Twice.
+ * 3. Threshold 64 MiB, the same burst (never above it): no callback.
+ * 4. Threshold 0 again: one callback, which reads 0. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MSG (16 * 1024)
+#define BURST 512 /* 8 MiB */
+
+static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int g_low;
+static int g_amount_at_low = -1;
+static int g_threshold_at_low = -1;
+static int g_threshold; /* what the test last set */
+
+static void on_low(int id, void *ptr) {
+	(void)ptr;
+	int amount = rtcGetBufferedAmount(id); /* callbacks may call back into the library */
+	pthread_mutex_lock(&g_mutex);
+	g_low++;
+	g_amount_at_low = amount;
+	g_threshold_at_low = g_threshold;
+	pthread_mutex_unlock(&g_mutex);
+}
+
+static int low_count(void) {
+	pthread_mutex_lock(&g_mutex);
+	int n = g_low;
+	pthread_mutex_unlock(&g_mutex);
+	return n;
+}
+
+static void set_threshold(int id, int amount) {
+	pthread_mutex_lock(&g_mutex);
+	g_threshold = amount;
+	pthread_mutex_unlock(&g_mutex);
+	CHECK_EQ(rtcSetBufferedAmountLowThreshold(id, amount), RTC_ERR_SUCCESS);
+}
+
+/* Drains what the receiver got so far; returns how many messages that was. */
+static int drain(channel_t *c) {
+	int n = 0;
+	message_t *m;
+	while ((m = channel_pop(c)) != NULL) {
+		free(m->data);
+		free(m);
+		n++;
+	}
+	return n;
+}
+
+/* Sends a burst, returns the largest buffered amount seen while sending, and waits until every
+ * message arrived (and drains them) and the send queue is empty. */
+static int burst(int id, channel_t *remote) {
+	static char block[MSG];
+	memset(block, 'b', sizeof(block));
+	int peak = 0;
+	for (int i = 0; i < BURST; ++i) {
+		CHECK_EQ(rtcSendMessage(id, block, MSG), 0);
+		int a = rtcGetBufferedAmount(id);
+		if (a > peak)
+			peak = a;
+	}
+	CHECK(channel_wait_count(remote, BURST, 120));
+	CHECK_EQ(drain(remote), BURST);
+	double deadline = now_s() + 30;
+	while (rtcGetBufferedAmount(id) > 0 && now_s() < deadline)
+		sleep_ms(5);
+	CHECK_EQ(rtcGetBufferedAmount(id), 0);
+	sleep_ms(100); /* a late or second callback would come now */
+	return peak;
+}
+
+int main(void) {
+	setvbuf(stdout, NULL, _IONBF, 0);
+	harness_init();
+	rtcSctpSettings sctp;
+	memset(&sctp, 0, sizeof(sctp));
+	sctp.recvBufferSize = 1024 * 1024;
+	sctp.sendBufferSize = 1024 * 1024;
+	CHECK_EQ(rtcSetSctpSettings(&sctp), 0);
+	pair_t p;
+	pair_init(&p, NULL, NULL);
+	channel_t *remote = NULL;
+	channel_t *local = pair_open_channel(&p, "low", 0, &remote);
+	int id = local->id;
+	CHECK_EQ(rtcSetBufferedAmountLowCallback(id, on_low), RTC_ERR_SUCCESS);
+
+	CHECK_EQ(rtcSetBufferedAmountLowThreshold(id, -1), RTC_ERR_INVALID);
+	CHECK_EQ(rtcSetBufferedAmountLowThreshold(987654, 0), RTC_ERR_INVALID);
+	CHECK_EQ(rtcSetBufferedAmountLowCallback(987654, on_low), RTC_ERR_INVALID);
+
+	/* 1. Idle: the amount never rises above the default threshold 0. */
+	for (int i = 0; i < 10; ++i)
+		CHECK_EQ(rtcSendMessage(id, "small", 5), 0);
+	CHECK(channel_wait_count(remote, 10, 20));
+	CHECK_EQ(drain(remote), 10);
+	sleep_ms(100);
+	CHECK_EQ(low_count(), 0);
+
+	/* 2. One callback per crossing, reading an amount at or below the threshold. */
+	set_threshold(id, 256 * 1024);
+	for (int round = 1; round <= 2; ++round) {
+		int peak = burst(id, remote);
+		printf("capi_buffered_low: threshold 256 KiB, burst %d: peak buffered %d KiB, %d callback(s), "
+		       "amount at the callback %d\n",
+		       round, peak / 1024, low_count(), g_amount_at_low);
+		CHECK(peak > 256 * 1024);
+		CHECK_EQ(low_count(), round);
+		pthread_mutex_lock(&g_mutex);
+		CHECK(g_amount_at_low >= 0 && g_amount_at_low <= g_threshold_at_low);
+		pthread_mutex_unlock(&g_mutex);
+	}
+
+	/* 3. Never above the threshold: no callback. */
+	set_threshold(id, 64 * 1024 * 1024);
+	int peak = burst(id, remote);
+	CHECK(peak <= 64 * 1024 * 1024);
+	CHECK_EQ(low_count(), 2);
+
+	/* 4. Threshold 0: the callback comes when the queue is empty. */
+	set_threshold(id, 0);
+	peak = burst(id, remote);
+	CHECK(peak > 0);
+	CHECK_EQ(low_count(), 3);
+	pthread_mutex_lock(&g_mutex);
+	CHECK_EQ(g_amount_at_low, 0);
+	pthread_mutex_unlock(&g_mutex);
+
+	channel_free(local);
+	pair_destroy(&p);
+	printf("capi_buffered_low: ok\n");
+	return 0;
+}
