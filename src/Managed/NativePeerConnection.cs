@@ -25,6 +25,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     private readonly List<(string Mid, int Index, string Candidate)> _pendingCandidates = new();
     private string? _remoteSdp;    // the applied remote description: maps a candidate's m-line index to its mid
     private GatheringState _lastGathering = GatheringState.New;
+    private ChannelCore[]? _closedChannels; // channels of a core torn down by Close/Initialize: their Closed event is raised by the next Poll
 
     ~NativePeerConnection()
     {
@@ -80,6 +81,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (old is not null)
             {
                 Volatile.Write(ref _core, null);
+                Volatile.Write(ref _closedChannels, old.Channels);
                 Teardown(old, closeNow: true);
             }
             ResetNegotiation();
@@ -404,6 +406,11 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     {
         if (IsDisposed)
             return Error.Unavailable;
+        if (Volatile.Read(ref _closedChannels) is not null && Interlocked.Exchange(ref _closedChannels, null) is { } closedChannels)
+        {
+            foreach (var ch in closedChannels)
+                ch.DispatchEvents();
+        }
         var core = Volatile.Read(ref _core);
         if (core is null)
             return _closed ? Error.Unconfigured : Error.Ok;
@@ -422,7 +429,10 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (IsDisposed || !ReferenceEquals(Volatile.Read(ref _core), core))
                 return Error.Ok;
             foreach (var ch in core.Channels)
+            {
                 ch.Surface();
+                ch.DispatchEvents(); // channel events (ChannelCore.Events.cs)
+            }
         }
         return Error.Ok;
     }
@@ -470,6 +480,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 return;
             _lastGathering = core.GatheringState;
             Volatile.Write(ref _core, null);
+            Volatile.Write(ref _closedChannels, core.Channels);
             Teardown(core, closeNow: true);
         }
     }
