@@ -22,6 +22,7 @@ internal sealed unsafe partial class ChannelCore
     private int _lowPending;   // buffered-amount-low crossings reported by the library, not yet raised
     private int _lowThreshold; // what rtcSetBufferedAmountLowThreshold was given (0, the library's default)
     private readonly object _lowLock = new(); // WaitForBufferedAmountLow sleeps on it
+    private int _lowWaiters;                   // threads in WaitForBufferedAmountLow
 
     internal int BufferedAmountLowThreshold => Volatile.Read(ref _lowThreshold);
 
@@ -45,6 +46,8 @@ internal sealed unsafe partial class ChannelCore
     /// <summary>Wakes <see cref="WaitForBufferedAmountLow"/> (a crossing, or the channel closed).</summary>
     private void WakeLowWaiters()
     {
+        if (Volatile.Read(ref _lowWaiters) == 0)
+            return; // the usual case: no lock on the native thread
         lock (_lowLock)
             Monitor.PulseAll(_lowLock);
     }
@@ -58,21 +61,35 @@ internal sealed unsafe partial class ChannelCore
         long deadline = millisecondsTimeout < 0 ? long.MaxValue : Environment.TickCount64 + millisecondsTimeout;
         lock (_lowLock)
         {
-            while (true)
+            // Registered before the checks below: a crossing after them finds the waiter and pulses under the lock.
+            Interlocked.Increment(ref _lowWaiters);
+            try
             {
-                if (Volatile.Read(ref _lowPending) > 0)
-                    return true;
-                int id = NativeId;
-                if (id <= 0 || State == ChannelState.Closed)
-                    return false;
-                int amount = RtcNative.rtcGetBufferedAmount(id);
-                if (amount >= 0 && amount <= Volatile.Read(ref _lowThreshold))
-                    return true;
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                    return false;
-                Monitor.Wait(_lowLock, (int)Math.Min(left, int.MaxValue));
+                return WaitLocked(deadline);
             }
+            finally
+            {
+                Interlocked.Decrement(ref _lowWaiters);
+            }
+        }
+    }
+
+    private bool WaitLocked(long deadline)
+    {
+        while (true)
+        {
+            if (Volatile.Read(ref _lowPending) > 0)
+                return true;
+            int id = NativeId;
+            if (id <= 0 || State == ChannelState.Closed)
+                return false;
+            int amount = RtcNative.rtcGetBufferedAmount(id);
+            if (amount >= 0 && amount <= Volatile.Read(ref _lowThreshold))
+                return true;
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+                return false;
+            Monitor.Wait(_lowLock, (int)Math.Min(left, int.MaxValue));
         }
     }
 

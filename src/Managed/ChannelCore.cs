@@ -212,7 +212,7 @@ internal sealed unsafe partial class ChannelCore
 
     internal void MarkClosed()
     {
-        Volatile.Write(ref _state, (int)ChannelState.Closed);
+        Interlocked.Exchange(ref _state, (int)ChannelState.Closed); // a full fence before WakeLowWaiters reads the waiter count
         WakeLowWaiters();
     }
 

@@ -116,6 +116,7 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
     {
         if (!WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
             return error;
+        using var logScope = WebRtcLog.Enter(_owner.LogId);
         long n = _core.CountWarning((int)kind);
         if ((n & (n - 1)) != 0)
             return error;

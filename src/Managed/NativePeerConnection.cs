@@ -37,6 +37,9 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
+    /// <summary>The owner's <see cref="WebRtcPeerConnection.LogId"/> (the log scope of its channels' lines).</summary>
+    internal int LogId => Owner?.LogId ?? 0;
+
     /// <summary>The native peer connection id, or 0 when there is none (diagnostics and tests).</summary>
     internal int NativeId => Volatile.Read(ref _core)?.NativeId ?? 0;
 
