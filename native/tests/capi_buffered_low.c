@@ -4,8 +4,8 @@
  * the amount stays at or below the threshold. Default threshold 0. Negative thresholds and
  * unknown ids are RTC_ERR_INVALID.
  * 1. Default threshold 0, small messages sent while idle (the amount stays 0): no callback.
- * 2. Threshold 256 KiB, an 8 MiB burst (SCTP buffers 1 MiB, so most of it waits in our queue):
- *    exactly one callback, and the amount it reads is at or below the threshold. Twice.
+ * 2. Threshold 256 KiB, set once an 8 MiB burst is queued (SCTP buffers 1 MiB, so most of it
+ *    waits in our queue): exactly one callback, reading an amount at or below the threshold. Twice.
  * 3. Threshold 64 MiB, the same burst (never above it): no callback.
  * 4. Threshold 0 again: one callback, which reads 0. */
 #define _GNU_SOURCE
@@ -59,18 +59,17 @@ static int drain(channel_t *c) {
 	return n;
 }
 
-/* Sends a burst, returns the largest buffered amount seen while sending, and waits until every
- * message arrived (and drains them) and the send queue is empty. */
-static int burst(int id, channel_t *remote) {
+/* Sends a burst with the threshold out of reach (so that a sender thread descheduled mid-burst
+ * cannot make the amount cross it twice), then sets `threshold`; returns the buffered amount right
+ * after that. Waits until every message arrived (and drains them) and the send queue is empty. */
+static int burst(int id, channel_t *remote, int threshold) {
 	static char block[MSG];
 	memset(block, 'b', sizeof(block));
-	int peak = 0;
-	for (int i = 0; i < BURST; ++i) {
+	set_threshold(id, 1 << 30);
+	for (int i = 0; i < BURST; ++i)
 		CHECK_EQ(rtcSendMessage(id, block, MSG), 0);
-		int a = rtcGetBufferedAmount(id);
-		if (a > peak)
-			peak = a;
-	}
+	set_threshold(id, threshold);
+	int queued = rtcGetBufferedAmount(id);
 	CHECK(channel_wait_count(remote, BURST, 120));
 	CHECK_EQ(drain(remote), BURST);
 	double deadline = now_s() + 30;
@@ -78,7 +77,7 @@ static int burst(int id, channel_t *remote) {
 		sleep_ms(5);
 	CHECK_EQ(rtcGetBufferedAmount(id), 0);
 	sleep_ms(100); /* a late or second callback would come now */
-	return peak;
+	return queued;
 }
 
 int main(void) {
@@ -109,13 +108,12 @@ int main(void) {
 	CHECK_EQ(low_count(), 0);
 
 	/* 2. One callback per crossing, reading an amount at or below the threshold. */
-	set_threshold(id, 256 * 1024);
 	for (int round = 1; round <= 2; ++round) {
-		int peak = burst(id, remote);
-		printf("capi_buffered_low: threshold 256 KiB, burst %d: peak buffered %d KiB, %d callback(s), "
+		int queued = burst(id, remote, 256 * 1024);
+		printf("capi_buffered_low: threshold 256 KiB, burst %d: %d KiB buffered when it was set, %d callback(s), "
 		       "amount at the callback %d\n",
-		       round, peak / 1024, low_count(), g_amount_at_low);
-		CHECK(peak > 256 * 1024);
+		       round, queued / 1024, low_count(), g_amount_at_low);
+		CHECK(queued > 256 * 1024);
 		CHECK_EQ(low_count(), round);
 		pthread_mutex_lock(&g_mutex);
 		CHECK(g_amount_at_low >= 0 && g_amount_at_low <= g_threshold_at_low);
@@ -123,15 +121,13 @@ int main(void) {
 	}
 
 	/* 3. Never above the threshold: no callback. */
-	set_threshold(id, 64 * 1024 * 1024);
-	int peak = burst(id, remote);
-	CHECK(peak <= 64 * 1024 * 1024);
+	int queued = burst(id, remote, 64 * 1024 * 1024);
+	CHECK(queued <= 64 * 1024 * 1024);
 	CHECK_EQ(low_count(), 2);
 
 	/* 4. Threshold 0: the callback comes when the queue is empty. */
-	set_threshold(id, 0);
-	peak = burst(id, remote);
-	CHECK(peak > 0);
+	queued = burst(id, remote, 0);
+	CHECK(queued > 0);
 	CHECK_EQ(low_count(), 3);
 	pthread_mutex_lock(&g_mutex);
 	CHECK_EQ(g_amount_at_low, 0);
