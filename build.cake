@@ -198,6 +198,9 @@ void PackManaged()
     DeleteFiles($"{packagesDir}/WebRtcNative.*nupkg");
     Run("dotnet", $"pack \"{project}\" -c {configuration} -o \"{packagesDir}\" " +
                   "-p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg");
+    // The companion package (routes WebRtcLog to Microsoft.Extensions.Logging; depends on WebRtcNative).
+    Run("dotnet", $"pack \"{repo}/src/Extensions.Logging/WebRtcNative.Extensions.Logging.csproj\" -c {configuration} " +
+                  $"-o \"{packagesDir}\" -p:IncludeSymbols=true -p:SymbolPackageFormat=snupkg");
 }
 
 string NativeLibraryName() =>
@@ -297,7 +300,7 @@ Task("Build")
 });
 
 Task("Pack")
-    .Description("Packs WebRtcNative.<version>.nupkg (+ .snupkg) into artifacts/packages.")
+    .Description("Packs WebRtcNative.<version>.nupkg and WebRtcNative.Extensions.Logging.<version>.nupkg (+ .snupkg) into artifacts/packages.")
     .IsDependentOn("Native")
     .Does(() => PackManaged());
 

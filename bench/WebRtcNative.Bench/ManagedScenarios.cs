@@ -165,6 +165,19 @@ internal static class ManagedScenarios
         int sinceDrain = 0;
         ulong seq = 0;
 
+        // Flow control on the BufferedAmountLow event (W3C bufferedamountlow): raised by A's Poll once the send
+        // queue fell from above LowWater to at or below it; in between the thread blocks in
+        // WaitForBufferedAmountLow instead of sleeping (dc_bench blocks on its callback's condition variable).
+        bool useEvent = Idle.FlowMode == "event";
+        bool low = false;
+        Action<WebRtcDataChannel> onLow = _ => low = true;
+        int lowThreshold0 = tx.BufferedAmountLowThreshold;
+        if (useEvent)
+        {
+            tx.BufferedAmountLowThreshold = LowWater;
+            tx.BufferedAmountLow += onLow;
+        }
+
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         long alloc0 = GC.GetTotalAllocatedBytes(true);
         long tStart = Clock.Now();
@@ -192,17 +205,33 @@ internal static class ManagedScenarios
             }
             // Above the high-water mark: poll (and read) until the buffered amount is below the low-water mark.
             r.Waits++;
+            low = false;
             while (true)
             {
                 p.A.Poll();
                 p.B.Poll();
                 r.PollCalls += 2;
                 bool got = reader.Drain();
-                if (tx.BufferedAmount < LowWater || Clock.Now() >= tEnd)
+                if (Clock.Now() >= tEnd)
+                    break;
+                if (useEvent)
+                {
+                    if (low)
+                        break;
+                    // The receiver's queue fills on native threads meanwhile (its caps are far above HighWater).
+                    tx.WaitForBufferedAmountLow((int)Math.Clamp(Clock.Ms(tEnd - Clock.Now()), 1, 1000));
+                    continue;
+                }
+                if (tx.BufferedAmount < LowWater)
                     break;
                 if (!got)
                     Idle.WaitFlow();
             }
+        }
+        if (useEvent)
+        {
+            tx.BufferedAmountLow -= onLow;
+            tx.BufferedAmountLowThreshold = lowThreshold0;
         }
         long tWindow = Clock.Now();
         r.RxMsgsWindow = reader.Msgs;

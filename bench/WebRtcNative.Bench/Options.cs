@@ -42,11 +42,13 @@ internal sealed class Options
     public string Idle { get; init; } = "yield";
 
     /// <summary>
-    /// BENCH_FLOW_IDLE: the same while a sender waits for BufferedAmount to drop below 256 KiB (default sleep1: the
-    /// managed API has no bufferedAmountLow event, so the loop sleeps 1 ms between polls, where dc_bench blocks on a
-    /// condition variable; spinning there takes a core from the native threads on a 2-core machine).
+    /// BENCH_FLOW_IDLE: what a sender does while it waits for BufferedAmount to drop to 256 KiB. Default event: it
+    /// sets BufferedAmountLowThreshold and resumes on the BufferedAmountLow event, blocking in
+    /// WaitForBufferedAmountLow between polls (as dc_bench blocks on its callback's condition variable). yield,
+    /// spin, sleep0, sleep1: poll BufferedAmount and idle that way between polls (sleep1 was the default before
+    /// the event existed; spinning takes a core from the native threads on a 2-core machine).
     /// </summary>
-    public string FlowIdle { get; init; } = "sleep1";
+    public string FlowIdle { get; init; } = "event";
 
     /// <summary>BENCH_OUT: the JSON file (default bench/results/latest.json).</summary>
     public string? Out { get; init; }
@@ -72,7 +74,7 @@ internal sealed class Options
             MeshSizes = Ints("BENCH_MESH") ?? new[] { 4, 16 },
             NoRaw = Env("BENCH_NO_RAW") is "1" or "true" or "yes",
             Idle = Env("BENCH_IDLE") is { Length: > 0 } idle ? idle : "yield",
-            FlowIdle = Env("BENCH_FLOW_IDLE") is { Length: > 0 } fi ? fi : "sleep1",
+            FlowIdle = Env("BENCH_FLOW_IDLE") is { Length: > 0 } fi ? fi : "event",
             Out = Env("BENCH_OUT"),
         };
     }

@@ -11,7 +11,7 @@
 //   BENCH_SCALE=1,10,100,500  BENCH_SCALE_WAVE=25  BENCH_SCALE_DURATION=3
 //   BENCH_SWEEP_SIZES=16,64,...,256K  BENCH_SWEEP_DURATION=2
 //   BENCH_IDLE=yield|spin|sleep0|sleep1   what the polling thread does when an iteration made no progress
-//   BENCH_FLOW_IDLE=...     the same, while a sender waits for BufferedAmount to drop (default sleep1)
+//   BENCH_FLOW_IDLE=...     while a sender waits for BufferedAmount to drop: event (default: BufferedAmountLow), yield, spin, sleep0, sleep1
 //   BENCH_NO_RAW=1          skip dc_bench;  DC_BENCH_SRC=path/to/dc_bench.c (default ../shared/bench/dc_bench.c)
 //   BENCH_OUT=path          JSON output (default bench/results/latest.json)
 //   dotnet run ... -- --plot [json] [png]   only redraw the plot from a JSON file

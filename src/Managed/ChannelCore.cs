@@ -142,6 +142,7 @@ internal sealed unsafe partial class ChannelCore
         if ((r = RtcNative.rtcSetOpenCallback(dc, &Callbacks.OnOpen)) < 0) return r;
         if ((r = RtcNative.rtcSetClosedCallback(dc, &Callbacks.OnClosed)) < 0) return r;
         if ((r = RtcNative.rtcSetErrorCallback(dc, &Callbacks.OnError)) < 0) return r;
+        if ((r = RtcNative.rtcSetBufferedAmountLowCallback(dc, &OnBufferedAmountLow)) < 0) return r; // ChannelCore.Events.cs
         if (_reliable)
         {
             if ((r = RtcNative.rtcSetAvailableCallback(dc, &Callbacks.OnAvailable)) < 0) return r;
@@ -203,9 +204,17 @@ internal sealed unsafe partial class ChannelCore
         _ = Id; // caches the stream id when known
     }
 
-    internal void MarkOpen() => Interlocked.CompareExchange(ref _state, (int)ChannelState.Open, (int)ChannelState.Connecting);
+    internal void MarkOpen()
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)ChannelState.Open, (int)ChannelState.Connecting) == (int)ChannelState.Connecting)
+            NoteOpened();
+    }
 
-    internal void MarkClosed() => Volatile.Write(ref _state, (int)ChannelState.Closed);
+    internal void MarkClosed()
+    {
+        Interlocked.Exchange(ref _state, (int)ChannelState.Closed); // a full fence before WakeLowWaiters reads the waiter count
+        WakeLowWaiters();
+    }
 
     /// <summary>Open/Connecting -> Closing; returns false when already closing or closed.</summary>
     internal bool BeginClose()

@@ -23,6 +23,7 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
         _owner = owner;
         _peer = peer;
         _core = core;
+        core.SetFacade(this);
     }
 
     ~NativeDataChannel()
@@ -115,6 +116,7 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
     {
         if (!WebRtcLog.IsEnabled(WebRtcLogLevel.Warning))
             return error;
+        using var logScope = WebRtcLog.Enter(_owner.LogId);
         long n = _core.CountWarning((int)kind);
         if ((n & (n - 1)) != 0)
             return error;
@@ -205,8 +207,41 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
         if (IsDisposed)
             return WebRtcLog.Fail(Error.Unavailable, Source + ".Poll", "the channel is disposed");
         _core.Surface();
+        _core.DispatchEvents(this);
         return Error.Ok;
     }
+
+    // ---- channel events (ChannelCore.Events.cs raises them inside Poll) ----
+
+    internal bool IsDisposedForEvents => IsDisposed;
+
+    internal new bool HasPacketReceivedHandlers => base.HasPacketReceivedHandlers;
+
+    internal void OnOpened() => RaiseOpened();
+
+    internal void OnClosed() => RaiseClosed();
+
+    internal void OnBufferedAmountLow() => RaiseBufferedAmountLow();
+
+    internal void OnPacketReceived(ReadOnlySpan<byte> packet, bool isString) => RaisePacketReceived(packet, isString);
+
+    public override int BufferedAmountLowThreshold
+    {
+        get => _core.BufferedAmountLowThreshold;
+        set
+        {
+            const string src = Source + ".BufferedAmountLowThreshold";
+            if (value < 0)
+                WebRtcLog.Fail(Error.InvalidParameter, src, $"{value} is negative; ignored");
+            else if (IsDisposed)
+                WebRtcLog.Fail(Error.Unavailable, src, "the channel is disposed");
+            else if (_core.SetBufferedAmountLowThreshold(value) is var r and < 0)
+                WebRtcLog.FailNative(r, src, "rtcSetBufferedAmountLowThreshold");
+        }
+    }
+
+    public override bool WaitForBufferedAmountLow(int millisecondsTimeout) =>
+        !IsDisposed && _core.WaitForBufferedAmountLow(millisecondsTimeout);
 
     public override void Close()
     {

@@ -25,6 +25,7 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     private readonly List<(string Mid, int Index, string Candidate)> _pendingCandidates = new();
     private string? _remoteSdp;    // the applied remote description: maps a candidate's m-line index to its mid
     private GatheringState _lastGathering = GatheringState.New;
+    private ChannelCore[]? _closedChannels; // channels of a core torn down by Close/Initialize: their Closed event is raised by the next Poll
 
     ~NativePeerConnection()
     {
@@ -33,13 +34,16 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         var core = _core;
         if (core is not null)
             Teardown(core, closeNow: false, discardUnread: true);
-        foreach (var ch in _closedChannels)
+        foreach (var ch in _readableAfterClose)
             ch.Release();
     }
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
     // The channels of a connection closed by Close(): their unread packets stay readable until Dispose.
-    private ChannelCore[] _closedChannels = Array.Empty<ChannelCore>();
+    private ChannelCore[] _readableAfterClose = Array.Empty<ChannelCore>();
+
+    /// <summary>The owner's <see cref="WebRtcPeerConnection.LogId"/> (the log scope of its channels' lines).</summary>
+    internal int LogId => Owner?.LogId ?? 0;
 
     /// <summary>The native peer connection id, or 0 when there is none (diagnostics and tests).</summary>
     internal int NativeId => Volatile.Read(ref _core)?.NativeId ?? 0;
@@ -85,7 +89,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (old is not null)
             {
                 Volatile.Write(ref _core, null);
-                _closedChannels = [.. _closedChannels, .. Teardown(old, closeNow: true)];
+                Volatile.Write(ref _closedChannels, old.Channels);
+                _readableAfterClose = [.. _readableAfterClose, .. Teardown(old, closeNow: true)];
             }
             ResetNegotiation();
             _initialized = true;
@@ -409,6 +414,11 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     {
         if (IsDisposed)
             return Error.Unavailable;
+        if (Volatile.Read(ref _closedChannels) is not null && Interlocked.Exchange(ref _closedChannels, null) is { } closedChannels)
+        {
+            foreach (var ch in closedChannels)
+                ch.DispatchEvents();
+        }
         var core = Volatile.Read(ref _core);
         if (core is null)
             return _closed ? Error.Unconfigured : Error.Ok;
@@ -427,7 +437,10 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (IsDisposed || !ReferenceEquals(Volatile.Read(ref _core), core))
                 return Error.Ok;
             foreach (var ch in core.Channels)
+            {
                 ch.Surface();
+                ch.DispatchEvents(); // channel events (ChannelCore.Events.cs)
+            }
         }
         return Error.Ok;
     }
@@ -475,7 +488,8 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 return;
             _lastGathering = core.GatheringState;
             Volatile.Write(ref _core, null);
-            _closedChannels = Teardown(core, closeNow: true);
+            Volatile.Write(ref _closedChannels, core.Channels);
+            _readableAfterClose = Teardown(core, closeNow: true);
         }
     }
 
@@ -527,9 +541,9 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (core is not null)
                 Teardown(core, closeNow: true, discardUnread: true);
             // Closed before: its channels were kept readable until now.
-            foreach (var ch in _closedChannels)
+            foreach (var ch in _readableAfterClose)
                 ch.Release();
-            _closedChannels = Array.Empty<ChannelCore>();
+            _readableAfterClose = Array.Empty<ChannelCore>();
         }
         base.Dispose(disposing);
     }

@@ -17,7 +17,7 @@ namespace WebRtcNative;
 /// there are no packets, and the descriptive properties keep their last values.</para>
 /// <para>Every member may be called from any thread.</para>
 /// </remarks>
-public abstract class WebRtcDataChannel : IDisposable
+public abstract partial class WebRtcDataChannel : IDisposable
 {
     /// <summary>Initializes the base of a data channel.</summary>
     protected WebRtcDataChannel()

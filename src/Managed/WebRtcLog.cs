@@ -18,6 +18,9 @@ namespace WebRtcNative;
 public static class WebRtcLog
 {
     private static Action<WebRtcLogLevel, string>? s_sink;
+    private static Action<WebRtcLogLevel, int, string>? s_connectionSink;
+    private static int s_lastConnectionId;
+    [ThreadStatic] private static int t_connectionId; // the connection a public call on this thread is about (0: none)
     private static int s_level = (int)WebRtcLogLevel.Warning;
     private static int s_nativeInitialized;
     private static readonly object s_nativeLock = new();
@@ -57,7 +60,44 @@ public static class WebRtcLog
     /// <returns><see langword="true"/> when a sink is set and <paramref name="level"/> is enabled.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsEnabled(WebRtcLogLevel level) =>
-        level != WebRtcLogLevel.None && (int)level <= Volatile.Read(ref s_level) && Volatile.Read(ref s_sink) is not null;
+        level != WebRtcLogLevel.None && (int)level <= Volatile.Read(ref s_level) &&
+        (Volatile.Read(ref s_sink) is not null || Volatile.Read(ref s_connectionSink) is not null);
+
+    /// <summary>
+    /// Like <see cref="Sink"/>, with the <see cref="WebRtcPeerConnection.LogId"/> of the connection the line is about
+    /// (0 when none: native library lines, whose C logger carries no connection, and lines from native threads).
+    /// Used by adapters such as <c>WebRtcNative.Extensions.Logging</c>; both sinks may be set. The same rules apply.
+    /// </summary>
+    public static Action<WebRtcLogLevel, int, string>? ConnectionSink
+    {
+        get => Volatile.Read(ref s_connectionSink);
+        set
+        {
+            Volatile.Write(ref s_connectionSink, value);
+            ApplyNative();
+        }
+    }
+
+    /// <summary>A new process-unique connection id for log lines (1, 2, ...).</summary>
+    internal static int NextConnectionId() => Interlocked.Increment(ref s_lastConnectionId);
+
+    /// <summary>Marks the lines written on this thread until the scope ends as concerning connection <paramref name="connectionId"/>.</summary>
+    internal static ConnectionScope Enter(int connectionId)
+    {
+        int previous = t_connectionId;
+        t_connectionId = connectionId;
+        return new ConnectionScope(previous);
+    }
+
+    /// <summary>Restores the previous connection of the thread (a struct: entering a scope allocates nothing).</summary>
+    internal readonly struct ConnectionScope : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ConnectionScope(int previous) => _previous = previous;
+
+        public void Dispose() => t_connectionId = _previous;
+    }
 
     /// <summary>Writes a line to the sink when its level is enabled.</summary>
     /// <param name="level">Severity.</param>
@@ -65,15 +105,24 @@ public static class WebRtcLog
     public static void Write(WebRtcLogLevel level, string message)
     {
         var sink = Volatile.Read(ref s_sink);
-        if (sink is null || level == WebRtcLogLevel.None || (int)level > Volatile.Read(ref s_level))
+        var connectionSink = Volatile.Read(ref s_connectionSink);
+        if ((sink is null && connectionSink is null) || level == WebRtcLogLevel.None || (int)level > Volatile.Read(ref s_level))
             return;
         try
         {
-            sink(level, message);
+            sink?.Invoke(level, message);
         }
         catch
         {
             // A faulty sink must never break the library (or crash a native thread).
+        }
+        try
+        {
+            connectionSink?.Invoke(level, t_connectionId, message);
+        }
+        catch
+        {
+            // as above
         }
     }
 
@@ -134,7 +183,9 @@ public static class WebRtcLog
 
     private static unsafe void InitNativeLogger()
     {
-        var level = Volatile.Read(ref s_sink) is null ? WebRtcLogLevel.None : (WebRtcLogLevel)Volatile.Read(ref s_level);
+        var level = Volatile.Read(ref s_sink) is null && Volatile.Read(ref s_connectionSink) is null
+            ? WebRtcLogLevel.None
+            : (WebRtcLogLevel)Volatile.Read(ref s_level);
         RtcNative.rtcInitLogger((rtcLogLevel)level, &OnNativeLog);
     }
 

@@ -76,6 +76,13 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <summary>The backend serving this connection.</summary>
     public WebRtcPeerConnectionExtension Extension => _backend;
 
+    /// <summary>
+    /// A process-unique number (1, 2, ...) naming this connection in log lines: <see cref="WebRtcLog.ConnectionSink"/>
+    /// receives it with every line written during a call on this connection (the logging scope of
+    /// <c>WebRtcNative.Extensions.Logging</c>).
+    /// </summary>
+    public int LogId { get; } = WebRtcLog.NextConnectionId();
+
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Emitted (at <see cref="Poll"/>) with <c>(type, sdp)</c> after <see cref="CreateOffer"/>, or after <see cref="SetRemoteDescription"/> of an offer (the answer). Pass both to <see cref="SetLocalDescription"/> and send them to the remote peer.</summary>
@@ -112,6 +119,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     public Error Initialize(WebRtcConfiguration? configuration = null)
 #pragma warning restore RS0027
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(Initialize));
         configuration ??= new WebRtcConfiguration();
@@ -138,6 +146,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     public Error Initialize<TDictionary>(TDictionary configuration)
         where TDictionary : IDictionary<string, object?>
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(Initialize));
         var e = Validation.ParseConfiguration(configuration, out var config, out string reason);
@@ -174,6 +183,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     public WebRtcDataChannel? CreateDataChannel<TDictionary>(string label, TDictionary options)
         where TDictionary : IDictionary<string, object?>
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
         {
             Disposed(nameof(CreateDataChannel));
@@ -201,6 +211,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// </returns>
     public Error TryCreateDataChannel(string label, DataChannelOptions? options, out WebRtcDataChannel? channel)
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         channel = null;
         if (IsDisposed)
             return Disposed(nameof(CreateDataChannel));
@@ -218,6 +229,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <returns><see cref="Error.Ok"/>; <see cref="Error.Failed"/> when the state is not <c>New</c>, no channel exists or an offer/answer exchange already started; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error CreateOffer()
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(CreateOffer));
         return _backend.CreateOffer();
@@ -233,6 +245,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type, an empty SDP or one that does not match the created description; <see cref="Error.Failed"/> when no local description was created yet; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error SetLocalDescription(string type, string sdp)
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(SetLocalDescription));
         var e = Validation.CheckDescriptionType(type, out string reason);
@@ -253,6 +266,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type or a null, empty or malformed SDP; <see cref="Error.Failed"/> for an answer without a local offer, an offer while a local offer is pending, or a description the library rejects; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error SetRemoteDescription(string type, string sdp)
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(SetRemoteDescription));
         var e = Validation.CheckDescriptionType(type, out string reason);
@@ -274,6 +288,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null media or name, a negative index, or a malformed candidate line; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose; otherwise the mapped native error.</returns>
     public Error AddIceCandidate(string media, int index, string name)
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(AddIceCandidate));
         const string src = Source + ".AddIceCandidate";
@@ -313,6 +328,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <returns><see cref="Error.Ok"/>; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error Poll()
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Error.Unavailable;
         return _backend.Poll();
@@ -321,6 +337,7 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <summary>Closes the connection and all its channels. Events still queued are discarded. Call <see cref="Initialize(WebRtcConfiguration?)"/> to start over.</summary>
     public void Close()
     {
+        using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return;
         _backend.Close();

@@ -4,6 +4,8 @@
 #   tests/Packaging/run-consumer-test.sh [packages-dir]      (default: artifacts/packages)
 #
 # 1. The .nupkg lists lib/net8.0, lib/net10.0 and runtimes/linux-x64/native assets; a .snupkg exists.
+#    The companion WebRtcNative.Extensions.Logging.<version>.nupkg is beside it, depends on
+#    WebRtcNative <version>, and the core package has no logging dependency.
 # 2. A fresh console project in a temp dir OUTSIDE the repo (own NuGet cache, so a stale cached
 #    copy of the same version cannot be used) adds the package from the local folder feed
 #    (the machine's default NuGet source stays as fallback for dependencies), then runs
@@ -44,6 +46,28 @@ done
 if [ -z "$missing" ]; then pass "package lists managed (net8.0, net10.0) and native assets, symbols package present"
 else fail "package is missing:$missing"; fi
 
+# --- 1b. the companion logging package ---------------------------------------------------
+# WebRtcNative.Extensions.Logging: same version, depends on WebRtcNative and on
+# Microsoft.Extensions.Logging.Abstractions; the core package depends on no logging package.
+logpkg="$feed/WebRtcNative.Extensions.Logging.$version.nupkg"
+if [ ! -f "$logpkg" ]; then
+  fail "no $(basename "$logpkg") beside the core package (run: dotnet cake --target=Pack)"
+else
+  loglisting="$(unzip -l "$logpkg")"
+  lognuspec="$(unzip -p "$logpkg" WebRtcNative.Extensions.Logging.nuspec)"
+  corenuspec="$(unzip -p "$nupkg" WebRtcNative.nuspec)"
+  if grep -q " lib/net8.0/WebRtcNative.Extensions.Logging.dll\$" <<<"$loglisting" \
+     && grep -q " lib/net10.0/WebRtcNative.Extensions.Logging.dll\$" <<<"$loglisting" \
+     && grep -q "id=\"WebRtcNative\" version=\"$version\"" <<<"$lognuspec" \
+     && grep -q 'id="Microsoft.Extensions.Logging.Abstractions"' <<<"$lognuspec" \
+     && ! grep -q 'Microsoft.Extensions' <<<"$corenuspec"; then
+    pass "WebRtcNative.Extensions.Logging $version: net8.0/net10.0 assemblies, depends on WebRtcNative $version and the logging abstractions; the core package has no logging dependency"
+  else
+    echo "$loglisting"; echo "$lognuspec"
+    fail "WebRtcNative.Extensions.Logging package contents or dependencies wrong (listing above)"
+  fi
+fi
+
 # --- 2. fresh consumer project outside the repo -----------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/webrtcnative-consumer.XXXXXX")"
 case "$work" in "$repo"/*) fail "temp dir $work is inside the repo"; finish ;; esac
@@ -69,6 +93,8 @@ run_ok=0
   dotnet new console --framework net10.0 --name Consumer --output . >/dev/null
   # The local feed (nuget.config above) plus the machine's default source for dependencies.
   dotnet add package WebRtcNative --version "$version"
+  # The companion package restores next to it (its dependency on WebRtcNative resolves to the same version).
+  [ ! -f "$logpkg" ] || dotnet add package WebRtcNative.Extensions.Logging --version "$version"
   cp "$here/Consumer/Program.cs" Program.cs
   dotnet build -c Release -nologo -v quiet
   timeout 120 dotnet run -c Release --no-build

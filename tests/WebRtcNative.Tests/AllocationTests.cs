@@ -83,9 +83,11 @@ public class ProcessWideAllocationTests
 {
     /// <summary>
     /// Budget per measured run: at most <see cref="FixedAllowance"/> bytes in total (runtime/xunit noise that does
-    /// not scale with the traffic, e.g. a timer firing) plus less than 1 byte per message.
+    /// not scale with the traffic, e.g. a timer firing) plus less than 1 byte per message. 96 KiB: 64 KiB was
+    /// exceeded once in 6 runs on a loaded machine (95 KB for 20000 messages); 16 B per message still fails both
+    /// cases (320 KB and 256 KB against budgets of 119 KB and 245 KB).
     /// </summary>
-    private const long FixedAllowance = 64 * 1024;
+    private const long FixedAllowance = 96 * 1024;
 
     private readonly Xunit.Abstractions.ITestOutputHelper _output;
 
@@ -125,7 +127,7 @@ public class ProcessWideAllocationTests
             $"gen2 {gen2Collections}; receive queue {((NativeDataChannel)b).Core.QueueStats}");
         Assert.True(allocated < budget,
             $"{size}-byte messages: {allocated} bytes allocated process-wide for {count} messages ({perMessage:0.##} B/msg); " +
-            $"budget {budget} B (64 KiB fixed + 8 pooled buffers + 1 B/msg); gen2 collections {gen2Collections}; " +
+            $"budget {budget} B (96 KiB fixed + 8 pooled buffers + 1 B/msg); gen2 collections {gen2Collections}; " +
             $"receive queue (ring slots, pooled buffers, free bytes) {((NativeDataChannel)b).Core.QueueStats}");
         Assert.Equal(0, gen2Collections);
     }
