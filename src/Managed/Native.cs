@@ -93,6 +93,23 @@ internal static class NativeExtensions
     /// <summary>Tests: behave as on an upstream library without <c>rtcSendText</c> (true), or look it up again (false).</summary>
     internal static void SimulateMissingSendText(bool missing) => Volatile.Write(ref s_sendText, missing ? 2 : 0);
 
+    private static int s_restartIce; // as s_sendText
+
+    /// <summary>Whether <c>rtcRestartIce</c> (ICE restart) is exported.</summary>
+    internal static bool HasRestartIce
+    {
+        get
+        {
+            int v = Volatile.Read(ref s_restartIce);
+            if (v == 0)
+                Volatile.Write(ref s_restartIce, v = Lookup("rtcRestartIce") ? 1 : 2);
+            return v == 1;
+        }
+    }
+
+    /// <summary>Tests: behave as on an upstream library without <c>rtcRestartIce</c> (true), or look it up again (false).</summary>
+    internal static void SimulateMissingRestartIce(bool missing) => Volatile.Write(ref s_restartIce, missing ? 2 : 0);
+
     private static bool Lookup(string name)
     {
         try
