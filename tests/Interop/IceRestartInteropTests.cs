@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace WebRtcNative.Interop.Tests;
 
 /// <summary>
-/// ICE restart (RFC 8445 section 9) against pion, with our C driver as offerer (our side restarts:
-/// rtcRestartIce, then an offer) and as answerer (pion restarts: an offer with ICERestart). Both
+/// ICE restart (RFC 8445 section 9) against pion, with our side (the C driver over rtc.h, and the C#
+/// API in ManagedPeer) as offerer (our side restarts: rtcRestartIce / RestartIce, then an offer) and
+/// as answerer (pion restarts: an offer with ICERestart). Both
 /// sides must end with new ICE credentials, the connection stays connected with the reliable channel
 /// open (one DTLS/SCTP association), and 16 KiB text and binary messages still echo byte for byte.
 /// (aiortc 1.4 has no ICE restart.)
@@ -13,21 +14,24 @@ namespace WebRtcNative.Interop.Tests;
 public sealed class IceRestartInteropTests(ITestOutputHelper output)
 {
     [PeerTheory("pion")]
-    [InlineData("offerer")]
-    [InlineData("answerer")]
-    public void Pion_IceRestart_NewCredentials_ChannelKeepsEchoing(string role)
+    [InlineData("c", "offerer")]
+    [InlineData("c", "answerer")]
+    [InlineData("managed", "offerer")]
+    [InlineData("managed", "answerer")]
+    public void Pion_IceRestart_NewCredentials_ChannelKeepsEchoing(string side, string role)
     {
         Peers.Require("pion");
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
             Assert.Fail("the interop tests create network namespaces and must run as root");
-        var json = Path.Combine(Path.GetTempPath(), $"wrn-interop-ice-restart-{role}-{Environment.ProcessId}.json");
+        var json = Path.Combine(Path.GetTempPath(), $"wrn-interop-ice-restart-{side}-{role}-{Environment.ProcessId}.json");
         File.Delete(json);
         var (_, text) = InteropRunner.Run("scripts/interop/run.sh",
-            ["pion", role, "--json", json, "--log-dir", Path.Combine(Path.GetTempPath(), $"wrn-interop-ice-restart-{role}")],
+            ["pion", role, "--json", json, "--log-dir", Path.Combine(Path.GetTempPath(), $"wrn-interop-ice-restart-{side}-{role}")],
             TimeSpan.FromMinutes(4), new()
             {
-                ["WRN_OURS"] = "c",
+                ["WRN_OURS"] = side,
                 ["WRN_DRIVER_ARGS"] = "--kinds reliable --no-close --sizes 1,16384 --ice-restart",
+                ["WRN_MANAGED_ARGS"] = "--kinds reliable --sizes 1,16384 --ice-restart",
             });
         output.WriteLine(text);
 

@@ -649,6 +649,7 @@ void IceTransport::onSelectedPair(NiceAgent *agent, unsigned, unsigned, void *lo
 	auto t = static_cast<IceTransport *>(self);
 	if (t->mClosed)
 		return;
+	t->mRestarted = false; // a restart found its pair, even where libnice's state stayed ready
 	if (log::enabled(RTC_LOG_INFO)) {
 		auto describe = [agent](void *c) {
 			gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(c));
