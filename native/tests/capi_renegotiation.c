@@ -44,6 +44,48 @@ static void wait_held(int count) {
 	}
 }
 
+/* Signaling changes per peer, counted (the harness keeps only the last state, which can still
+ * read "stable" from before an exchange whose callbacks have not run yet). */
+static pthread_mutex_t g_sig_mutex = PTHREAD_MUTEX_INITIALIZER;
+static const void *g_sig_peer[2];
+static int g_sig_changes[2];
+
+static void RTC_API count_signaling(int pc, rtcSignalingState state, void *ptr) {
+	(void)pc;
+	peer_t *p = ptr;
+	pthread_mutex_lock(&p->mutex);
+	p->signaling = state;
+	pthread_mutex_unlock(&p->mutex);
+	pthread_mutex_lock(&g_sig_mutex);
+	g_sig_changes[ptr == g_sig_peer[0] ? 0 : 1]++;
+	pthread_mutex_unlock(&g_sig_mutex);
+}
+
+static void track_signaling(pair_t *p) {
+	pthread_mutex_lock(&g_sig_mutex);
+	g_sig_peer[0] = &p->a;
+	g_sig_peer[1] = &p->b;
+	g_sig_changes[0] = g_sig_changes[1] = 0;
+	pthread_mutex_unlock(&g_sig_mutex);
+	CHECK_EQ(rtcSetSignalingStateChangeCallback(p->a.pc, count_signaling), 0);
+	CHECK_EQ(rtcSetSignalingStateChangeCallback(p->b.pc, count_signaling), 0);
+}
+
+static int sig_changes(int side) {
+	pthread_mutex_lock(&g_sig_mutex);
+	int n = g_sig_changes[side];
+	pthread_mutex_unlock(&g_sig_mutex);
+	return n;
+}
+
+/* Waits until both peers made `n` more signaling changes than the counts given (an exchange: 2). */
+static void wait_exchange(int a_before, int b_before) {
+	double deadline = now_s() + 10;
+	while ((sig_changes(0) < a_before + 2 || sig_changes(1) < b_before + 2) && now_s() < deadline)
+		sleep_ms(5);
+	CHECK(sig_changes(0) >= a_before + 2 && sig_changes(1) >= b_before + 2);
+}
+
 static rtcSignalingState signaling_of(peer_t *p) {
 	pthread_mutex_lock(&p->mutex);
 	rtcSignalingState s = p->signaling;
@@ -111,19 +153,22 @@ static void roundtrip(channel_t *from, channel_t *to, const char *text) {
 static void second_offers_and_max_message_size(void) {
 	pair_t p;
 	pair_init(&p, NULL, NULL);
+	track_signaling(&p);
 	channel_t *remote = NULL;
 	channel_t *local = pair_open_channel(&p, "first", 0, &remote);
 	roundtrip(local, remote, "before");
 
 	/* A second offer from the offerer. */
+	int a0 = sig_changes(0), b0 = sig_changes(1);
 	CHECK_EQ(rtcSetLocalDescription(p.a.pc, "offer"), 0);
-	CHECK(wait_signaling(&p.a, RTC_SIGNALING_STABLE) && wait_signaling(&p.b, RTC_SIGNALING_STABLE));
+	wait_exchange(a0, b0);
 	roundtrip(local, remote, "after A's second offer");
 	roundtrip(remote, local, "back after A's second offer");
 
 	/* An offer from the answerer. */
+	a0 = sig_changes(0), b0 = sig_changes(1);
 	CHECK_EQ(rtcSetLocalDescription(p.b.pc, "offer"), 0);
-	CHECK(wait_signaling(&p.b, RTC_SIGNALING_STABLE) && wait_signaling(&p.a, RTC_SIGNALING_STABLE));
+	wait_exchange(a0, b0);
 	roundtrip(local, remote, "after B's offer");
 	roundtrip(remote, local, "back after B's offer");
 	CHECK(peer_wait_state(&p.a, RTC_CONNECTED, 1) && peer_wait_state(&p.b, RTC_CONNECTED, 1));
@@ -140,12 +185,13 @@ static void second_offers_and_max_message_size(void) {
 	/* B offers a smaller max-message-size; A applies it. */
 	CHECK_EQ(rtcGetRemoteMaxMessageSize(p.a.pc), 262144);
 	CHECK_EQ(rtcSetLocalDescriptionCallback(p.b.pc, hold_description), 0);
+	a0 = sig_changes(0), b0 = sig_changes(1);
 	CHECK_EQ(rtcSetLocalDescription(p.b.pc, "offer"), 0);
 	wait_held(1);
 	char *offer = local_sdp(&p.b);
 	char *small = replace_attr(offer, "a=max-message-size:", "100000");
 	CHECK_EQ(peer_deliver_description(&p.a, small, "offer"), 0); /* A answers by itself */
-	CHECK(wait_signaling(&p.b, RTC_SIGNALING_STABLE));
+	wait_exchange(a0, b0);
 	CHECK_EQ(rtcSetLocalDescriptionCallback(p.b.pc, forward_description), 0);
 	CHECK_EQ(rtcGetRemoteMaxMessageSize(p.a.pc), 100000);
 	CHECK_EQ(rtcMaxMessageSize(local->id), 100000);
@@ -205,6 +251,7 @@ static void pranswer_rollback_glare(void) {
 	c.disableAutoNegotiation = true;
 	pair_t p;
 	pair_init(&p, &c, &c);
+	track_signaling(&p);
 	int id = rtcCreateDataChannel(p.a.pc, "states");
 	CHECK(id > 0);
 	channel_t *local = channel_new(id);
@@ -266,10 +313,11 @@ static void pranswer_rollback_glare(void) {
 	/* The polite peer's own change goes out once stable. */
 	CHECK_EQ(rtcSetLocalDescriptionCallback(p.a.pc, forward_description), 0);
 	CHECK_EQ(rtcSetLocalDescriptionCallback(p.b.pc, forward_description), 0);
+	int a0 = sig_changes(0), b0 = sig_changes(1);
 	CHECK_EQ(rtcSetLocalDescription(p.b.pc, "offer"), 0);
 	CHECK(wait_signaling(&p.a, RTC_SIGNALING_HAVE_REMOTE_OFFER));
 	CHECK_EQ(rtcSetLocalDescription(p.a.pc, "answer"), 0);
-	CHECK(wait_signaling(&p.b, RTC_SIGNALING_STABLE));
+	wait_exchange(a0, b0);
 	roundtrip(local, remote, "after glare");
 	roundtrip(remote, local, "back after glare");
 
