@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <openssl/rand.h>
+#include <stdexcept>
 
 namespace rtcimpl {
 
