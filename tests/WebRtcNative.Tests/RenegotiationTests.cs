@@ -18,6 +18,9 @@ public sealed class RenegotiationTests
         public readonly List<(string Type, string Sdp)> FromA = new(), FromB = new();
         public readonly List<WebRtcDataChannel> ReceivedByB = new();
 
+        /// <summary>Whether trickled candidates go across (only through descriptions when false).</summary>
+        public volatile bool ForwardCandidates = true;
+
         public ManualPair()
         {
             Assert.Equal(Error.Ok, A.Initialize(Pair.Loopback()));
@@ -27,14 +30,18 @@ public sealed class RenegotiationTests
             B.DataChannelReceived += ch => ReceivedByB.Add(ch);
         }
 
-        private static void Wire(WebRtcPeerConnection self, WebRtcPeerConnection other, List<(string, string)> sent)
+        private void Wire(WebRtcPeerConnection self, WebRtcPeerConnection other, List<(string, string)> sent)
         {
             self.SessionDescriptionCreated += (type, sdp) =>
             {
                 Assert.Equal(Error.Ok, self.SetLocalDescription(type, sdp));
                 sent.Add((type, sdp));
             };
-            self.IceCandidateCreated += (media, index, name) => other.AddIceCandidate(media, index, name);
+            self.IceCandidateCreated += (media, index, name) =>
+            {
+                if (ForwardCandidates)
+                    other.AddIceCandidate(media, index, name);
+            };
         }
 
         public void PollUntil(Func<bool> condition, string what)
@@ -129,6 +136,36 @@ public sealed class RenegotiationTests
         Assert.Equal(Error.Ok, a.PutPacket(new byte[90000]));
         pair.PollUntil(() => b.AvailablePacketCount > 0, "the 90000-byte packet");
         Assert.Equal(90000, b.GetPacket().Length);
+    }
+
+    private static string WithoutCandidates(string sdp) =>
+        string.Join("\r\n", sdp.Replace("\r\n", "\n").Split('\n').Where(l => !l.StartsWith("a=candidate:", StringComparison.Ordinal) && !l.StartsWith("a=end-of-candidates", StringComparison.Ordinal)));
+
+    [Fact]
+    public void CandidatesOfALaterDescription_AreApplied()
+    {
+        using var pair = new ManualPair { ForwardCandidates = false };
+        var a = pair.A.CreateDataChannel("late")!;
+        Assert.Equal(Error.Ok, pair.A.CreateOffer());
+        Assert.Equal(Error.Ok, pair.B.SetRemoteDescription("offer", WithoutCandidates(pair.Next(pair.FromA).Sdp)));
+        Assert.Equal(Error.Ok, pair.A.SetRemoteDescription("answer", WithoutCandidates(pair.Next(pair.FromB).Sdp)));
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            pair.A.Poll();
+            pair.B.Poll();
+            Thread.Sleep(5);
+        }
+        Assert.NotEqual(ConnectionState.Connected, pair.A.ConnectionState); // no candidate anywhere: no path
+        // A second exchange whose descriptions carry the candidates gathered meanwhile.
+        Assert.Equal(Error.Ok, pair.A.CreateOffer());
+        var offer = pair.Next(pair.FromA).Sdp;
+        Assert.Contains("a=candidate:", offer);
+        Assert.Equal(Error.Ok, pair.B.SetRemoteDescription("offer", offer));
+        var answer = pair.Next(pair.FromB).Sdp;
+        Assert.Contains("a=candidate:", answer);
+        Assert.Equal(Error.Ok, pair.A.SetRemoteDescription("answer", answer));
+        pair.PollUntil(() => pair.A.ConnectionState == ConnectionState.Connected && a.ReadyState == ChannelState.Open, "connected through the later candidates");
     }
 
     [Fact]
