@@ -77,22 +77,27 @@ internal static unsafe class Native
 /// </summary>
 internal static class NativeExtensions
 {
-    private static int s_sendText; // 0: not looked up yet, 1: exported, 2: missing
+    private static int s_sendText, s_restartIce; // 0: not looked up yet, 1: exported, 2: missing
 
     /// <summary>Whether <c>rtcSendText</c> (text with an explicit length) is exported.</summary>
-    internal static bool HasSendText
-    {
-        get
-        {
-            int v = Volatile.Read(ref s_sendText);
-            if (v == 0)
-                Volatile.Write(ref s_sendText, v = Lookup("rtcSendText") ? 1 : 2);
-            return v == 1;
-        }
-    }
+    internal static bool HasSendText => Has(ref s_sendText, "rtcSendText");
 
     /// <summary>Tests: behave as on an upstream library without <c>rtcSendText</c> (true), or look it up again (false).</summary>
     internal static void SimulateMissingSendText(bool missing) => Volatile.Write(ref s_sendText, missing ? 2 : 0);
+
+    /// <summary>Whether <c>rtcRestartIce</c> (ICE restart) is exported.</summary>
+    internal static bool HasRestartIce => Has(ref s_restartIce, "rtcRestartIce");
+
+    /// <summary>Tests: behave as on an upstream library without <c>rtcRestartIce</c> (true), or look it up again (false).</summary>
+    internal static void SimulateMissingRestartIce(bool missing) => Volatile.Write(ref s_restartIce, missing ? 2 : 0);
+
+    private static bool Has(ref int cache, string name)
+    {
+        int v = Volatile.Read(ref cache);
+        if (v == 0)
+            Volatile.Write(ref cache, v = Lookup(name) ? 1 : 2);
+        return v == 1;
+    }
 
     private static bool Lookup(string name)
     {

@@ -19,13 +19,16 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
     private bool _initialized;     // Initialize ran at least once (or lazily)
     private bool _closed;          // Close() was called and Initialize not since
     private int _disposed;
-    private bool _offerCreated;    // this side created an offer (CreateOffer)
+    // This backend's view of JSEP signaling, changed synchronously by each call (the public SignalingState
+    // follows the native callbacks, raised in Poll): what the next offer, answer or rollback may do.
+    private SignalingState _signal = SignalingState.Stable;
+    private bool _negotiated;      // an offer/answer exchange completed: a later offer renegotiates
     private bool _remoteSet;       // a remote description is applied
-    private bool _answerApplied;
     private readonly List<(string Mid, int Index, string Candidate)> _pendingCandidates = new();
     private string? _remoteSdp;    // the applied remote description: maps a candidate's m-line index to its mid
     private GatheringState _lastGathering = GatheringState.New;
     private ChannelCore[]? _closedChannels; // channels of a core torn down by Close/Initialize: their Closed event is raised by the next Poll
+    private LocalDescription? _raised; // the description SessionDescriptionCreated raised last
 
     ~NativePeerConnection()
     {
@@ -107,10 +110,11 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
 
     private void ResetNegotiation()
     {
-        _offerCreated = false;
+        _signal = SignalingState.Stable;
+        _negotiated = false;
         _remoteSet = false;
-        _answerApplied = false;
         _remoteSdp = null;
+        _raised = null;
         _pendingCandidates.Clear();
     }
 
@@ -291,18 +295,29 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             if (e != Error.Ok)
                 return e;
             var state = core.ConnectionState;
-            if (state != ConnectionState.New)
-                return WebRtcLog.Fail(Error.Failed, src, $"an offer can only be created while the connection state is New (it is {state})");
-            if (core.Channels.Length == 0)
-                return WebRtcLog.Fail(Error.Failed, src, "create at least one data channel before the offer");
-            if (_offerCreated || _remoteSet)
-                return WebRtcLog.Fail(Error.Failed, src, "an offer/answer exchange has already started");
+            if (_negotiated)
+            {
+                // Renegotiation (docs/renegotiation.md): a later offer from either side, e.g. after RestartIce.
+                if (state is ConnectionState.Failed or ConnectionState.Closed)
+                    return WebRtcLog.Fail(Error.Failed, src, $"cannot renegotiate: the connection state is {state}");
+                if (_signal != SignalingState.Stable)
+                    return WebRtcLog.Fail(Error.Failed, src, $"an offer/answer exchange is in progress (signaling state {_signal})");
+            }
+            else
+            {
+                if (state != ConnectionState.New)
+                    return WebRtcLog.Fail(Error.Failed, src, $"an offer can only be created while the connection state is New (it is {state})");
+                if (core.Channels.Length == 0)
+                    return WebRtcLog.Fail(Error.Failed, src, "create at least one data channel before the offer");
+                if (_signal != SignalingState.Stable || _remoteSet)
+                    return WebRtcLog.Fail(Error.Failed, src, "an offer/answer exchange has already started");
+            }
             int r;
             fixed (byte* t = "offer\0"u8)
                 r = RtcNative.rtcSetLocalDescription(core.NativeId, t);
             if (r < 0)
                 return WebRtcLog.FailNative(r, src, "rtcSetLocalDescription(offer)");
-            _offerCreated = true;
+            _signal = SignalingState.HaveLocalOffer;
             return Error.Ok;
         }
     }
@@ -319,13 +334,31 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 return _closed
                     ? WebRtcLog.Fail(Error.Unconfigured, src, "the connection is closed; call Initialize to start over")
                     : WebRtcLog.Fail(Error.Failed, src, "no local description has been created yet (call CreateOffer, or SetRemoteDescription with an offer)");
+            if (type == "rollback")
+                return RollbackLocal(core);
             var local = core.Local;
             if (local is null)
                 return WebRtcLog.Fail(Error.Failed, src, "no local description has been created yet (call CreateOffer, or SetRemoteDescription with an offer)");
-            if (local.Type != type || !SameSdp(local.Sdp, sdp))
+            var raised = Volatile.Read(ref _raised);
+            if ((local.Type != type || !SameSdp(local.Sdp, sdp)) && (raised is null || raised.Type != type || !SameSdp(raised.Sdp, sdp)))
                 return WebRtcLog.Fail(Error.InvalidParameter, src, $"the {type} does not match the {local.Type} delivered by SessionDescriptionCreated (the library applies its own descriptions; modified descriptions are not supported)");
             return Error.Ok; // already applied by the library when it was created
         }
+    }
+
+    /// <summary>Takes back this side's pending offer (JSEP rollback): the polite peer's move in glare.</summary>
+    private Error RollbackLocal(PeerCore core)
+    {
+        const string src = Source + ".SetLocalDescription";
+        if (_signal != SignalingState.HaveLocalOffer)
+            return WebRtcLog.Fail(Error.Failed, src, $"no local offer to roll back (signaling state {_signal})");
+        int r;
+        fixed (byte* t = "rollback\0"u8)
+            r = RtcNative.rtcSetLocalDescription(core.NativeId, t);
+        if (r < 0)
+            return WebRtcLog.FailNative(r, src, "rtcSetLocalDescription(rollback)");
+        _signal = SignalingState.Stable;
+        return Error.Ok;
     }
 
     private static bool SameSdp(string a, string b) =>
@@ -341,11 +374,13 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
             var e = TryGetCore(nameof(SetRemoteDescription), out var core);
             if (e != Error.Ok)
                 return e;
+            if (type == "rollback")
+                return RollbackRemote(core);
             bool isOffer = type == "offer";
-            if (!isOffer && (!_offerCreated || _answerApplied))
-                return WebRtcLog.Fail(Error.Failed, src, _answerApplied ? "an answer was already applied" : "an answer needs a local offer (call CreateOffer first)");
-            if (isOffer && _offerCreated)
-                return WebRtcLog.Fail(Error.Failed, src, "this side already created an offer (both peers offered); rollback is not supported");
+            if (isOffer && _signal == SignalingState.HaveLocalOffer)
+                return WebRtcLog.Fail(Error.Failed, src, "glare: this side has an offer pending (both peers offered); the polite peer calls SetLocalDescription(\"rollback\", \"\") first, the impolite one ignores the remote offer (docs/renegotiation.md)");
+            if (!isOffer && _signal is not (SignalingState.HaveLocalOffer or SignalingState.HaveRemotePranswer))
+                return WebRtcLog.Fail(Error.Failed, src, _negotiated && _signal == SignalingState.Stable ? "an answer was already applied" : "an answer needs a local offer (call CreateOffer first)");
             int r;
             byte[] sdpZ = Native.Utf8Z(sdp)!;
             byte[] typeZ = Native.Utf8Z(type)!;
@@ -356,8 +391,11 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                 return WebRtcLog.FailNative(r, src, $"rtcSetRemoteDescription({type})");
             _remoteSet = true;
             _remoteSdp = sdp;
-            if (!isOffer)
-                _answerApplied = true;
+            _signal = isOffer ? SignalingState.HaveRemoteOffer
+                : type == "pranswer" ? SignalingState.HaveRemotePranswer
+                : SignalingState.Stable;
+            if (_signal == SignalingState.Stable)
+                _negotiated = true;
 
             foreach (var (mid, index, candidate) in _pendingCandidates)
             {
@@ -373,8 +411,44 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
                     r = RtcNative.rtcSetLocalDescription(core.NativeId, t);
                 if (r < 0)
                     return WebRtcLog.FailNative(r, src, "rtcSetLocalDescription(answer)");
+                _signal = SignalingState.Stable;
+                _negotiated = true;
             }
             return Error.Ok;
+        }
+    }
+
+    /// <summary>Takes back a remote offer not answered yet (JSEP rollback).</summary>
+    private Error RollbackRemote(PeerCore core)
+    {
+        const string src = Source + ".SetRemoteDescription";
+        if (_signal != SignalingState.HaveRemoteOffer)
+            return WebRtcLog.Fail(Error.Failed, src, _signal == SignalingState.HaveLocalOffer
+                ? "the pending offer is this side's: roll it back with SetLocalDescription(\"rollback\", \"\")"
+                : $"no remote offer to roll back (signaling state {_signal})");
+        int r;
+        fixed (byte* t = "rollback\0"u8)
+            r = RtcNative.rtcSetRemoteDescription(core.NativeId, t + 8, t); // an empty SDP: a rollback has none
+        if (r < 0)
+            return WebRtcLog.FailNative(r, src, "rtcSetRemoteDescription(rollback)");
+        _signal = SignalingState.Stable;
+        return Error.Ok;
+    }
+
+    protected internal override Error RestartIce()
+    {
+        const string src = Source + ".RestartIce";
+        lock (_sync)
+        {
+            var e = TryGetCore(nameof(RestartIce), out var core);
+            if (e != Error.Ok)
+                return e;
+            if (!NativeExtensions.HasRestartIce)
+                return WebRtcLog.Fail(Error.Unavailable, src, "ICE restart needs the rtcRestartIce extension, which this native library lacks (upstream libdatachannel); use libwebrtcnative");
+            if (!_negotiated)
+                return WebRtcLog.Fail(Error.Failed, src, "nothing to restart: no offer/answer exchange has completed yet");
+            int r = RtcNative.rtcRestartIce(core.NativeId);
+            return r < 0 ? WebRtcLog.FailNative(r, src, "rtcRestartIce") : Error.Ok;
         }
     }
 
@@ -450,6 +524,9 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         switch (ev.Kind)
         {
             case PeerEventKind.Description:
+                // Renegotiation can create a newer description before this one is raised (an answer, then an
+                // offer at once): SetLocalDescription from this handler matches the one raised.
+                Volatile.Write(ref _raised, new LocalDescription(ev.A!, ev.B!));
                 RaiseSessionDescriptionCreated(ev.A!, ev.B!);
                 break;
             case PeerEventKind.Candidate:

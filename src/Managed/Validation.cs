@@ -84,8 +84,8 @@ internal static class Validation
         reason = string.Empty;
         if (type is null)
             return Bad("type is null", out reason);
-        if (type is not ("offer" or "answer"))
-            return Bad($"type '{type}' is not \"offer\" or \"answer\"", out reason);
+        if (type is not ("offer" or "answer" or "pranswer" or "rollback"))
+            return Bad($"type '{type}' is not \"offer\", \"answer\", \"pranswer\" or \"rollback\"", out reason);
         return Error.Ok;
     }
 

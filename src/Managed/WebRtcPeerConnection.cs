@@ -224,9 +224,10 @@ public sealed class WebRtcPeerConnection : IDisposable
 
     /// <summary>
     /// Creates an offer; it is delivered by <see cref="SessionDescriptionCreated"/> at a later <see cref="Poll"/>.
-    /// Needs at least one data channel.
+    /// Needs at least one data channel. Once an offer/answer exchange completed, either side may offer again
+    /// (renegotiation, e.g. after <see cref="RestartIce"/>; docs/renegotiation.md).
     /// </summary>
-    /// <returns><see cref="Error.Ok"/>; <see cref="Error.Failed"/> when the state is not <c>New</c>, no channel exists or an offer/answer exchange already started; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.Failed"/> before the first exchange when the state is not <c>New</c>, no channel exists or an exchange already started, and afterwards while an exchange is in progress or the connection failed; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error CreateOffer()
     {
         using var logScope = WebRtcLog.Enter(LogId);
@@ -240,15 +241,20 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <c>(type, sdp)</c> that <see cref="SessionDescriptionCreated"/> delivered is a no-op that returns
     /// <see cref="Error.Ok"/> (line endings may differ); any other description is refused.
     /// </summary>
-    /// <param name="type"><c>"offer"</c> or <c>"answer"</c>.</param>
+    /// <param name="type"><c>"offer"</c> or <c>"answer"</c>; <c>"rollback"</c> (any SDP, may be empty) takes back
+    /// this side's pending offer, as the polite peer does in glare (docs/renegotiation.md).</param>
     /// <param name="sdp">The description.</param>
-    /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type, an empty SDP or one that does not match the created description; <see cref="Error.Failed"/> when no local description was created yet; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type, <c>"pranswer"</c> (the library answers with final answers only), an empty SDP or one that does not match the created description; <see cref="Error.Failed"/> when no local description was created yet, or for a rollback without a pending local offer; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error SetLocalDescription(string type, string sdp)
     {
         using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(SetLocalDescription));
         var e = Validation.CheckDescriptionType(type, out string reason);
+        if (e == Error.Ok && type == "pranswer")
+            (e, reason) = (Error.InvalidParameter, "the library creates final answers only; a provisional answer (pranswer) can only come from the remote peer");
+        if (type == "rollback" && e == Error.Ok)
+            return _backend.SetLocalDescription(type, sdp ?? string.Empty);
         if (e == Error.Ok && string.IsNullOrWhiteSpace(sdp))
             (e, reason) = (Error.InvalidParameter, sdp is null ? "sdp is null" : "sdp is empty");
         if (e != Error.Ok)
@@ -261,20 +267,42 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <see cref="SessionDescriptionCreated"/> at a later <see cref="Poll"/>. Candidates added before this call are
     /// kept and applied now.
     /// </summary>
-    /// <param name="type"><c>"offer"</c> or <c>"answer"</c>.</param>
+    /// <param name="type"><c>"offer"</c>, <c>"answer"</c>, <c>"pranswer"</c> (a provisional answer: the transports
+    /// start, the final answer follows) or <c>"rollback"</c> (any SDP, may be empty: takes back a remote offer not yet answered).
+    /// A later offer may restart ICE (new credentials); this side then restarts too.</param>
     /// <param name="sdp">The remote peer's description.</param>
-    /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type or a null, empty or malformed SDP; <see cref="Error.Failed"/> for an answer without a local offer, an offer while a local offer is pending, or a description the library rejects; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for a null/empty/unknown type or a null, empty or malformed SDP; <see cref="Error.Failed"/> for an answer without a local offer, an offer while a local offer is pending (glare: docs/renegotiation.md), a rollback with nothing to roll back, or a description the library rejects; <see cref="Error.Unconfigured"/> after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose.</returns>
     public Error SetRemoteDescription(string type, string sdp)
     {
         using var logScope = WebRtcLog.Enter(LogId);
         if (IsDisposed)
             return Disposed(nameof(SetRemoteDescription));
         var e = Validation.CheckDescriptionType(type, out string reason);
+        if (type == "rollback" && e == Error.Ok)
+            return _backend.SetRemoteDescription(type, sdp ?? string.Empty);
         if (e == Error.Ok)
             e = Validation.CheckSdp(sdp, out reason);
         if (e != Error.Ok)
             return WebRtcLog.Fail(e, Source + ".SetRemoteDescription", reason);
         return _backend.SetRemoteDescription(type, sdp);
+    }
+
+    /// <summary>
+    /// Extension to Godot's API: ICE restart (RFC 8445 section 9, the W3C <c>restartIce()</c>). The next
+    /// <see cref="CreateOffer"/> carries new ICE credentials; the other side restarts its ICE when it sets that
+    /// offer and answers with new ones. The data channels, DTLS and SCTP stay as they are: no message is lost or
+    /// duplicated. Use it when the connection is <see cref="WebRtcNative.ConnectionState.Disconnected"/> (a path
+    /// died, e.g. a network change) or to move to a new path; a disconnected connection then has 30 s to
+    /// reconnect before it fails. docs/ice-restart.md.
+    /// </summary>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.Failed"/> before the first offer/answer exchange completed;
+    /// <see cref="Error.Unavailable"/> when the native library lacks the <c>rtcRestartIce</c> extension (an upstream
+    /// libdatachannel) or after dispose; <see cref="Error.Unconfigured"/> after <see cref="Close"/>.</returns>
+    public Error RestartIce()
+    {
+        if (IsDisposed)
+            return Disposed(nameof(RestartIce));
+        return _backend.RestartIce();
     }
 
     /// <summary>

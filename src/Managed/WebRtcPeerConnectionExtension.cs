@@ -72,6 +72,11 @@ public abstract class WebRtcPeerConnectionExtension : IDisposable
     /// <returns>The result.</returns>
     protected internal abstract Error AddIceCandidate(string media, int index, string name);
 
+    /// <summary>Asks for an ICE restart (see <see cref="WebRtcPeerConnection.RestartIce"/>). A backend without
+    /// ICE restart keeps this default, which refuses.</summary>
+    /// <returns>The result; <see cref="Error.Unavailable"/> by default.</returns>
+    protected internal virtual Error RestartIce() => Error.Unavailable;
+
     /// <summary>Raises pending events (see <see cref="WebRtcPeerConnection.Poll"/>).</summary>
     /// <returns>The result.</returns>
     protected internal abstract Error Poll();

@@ -177,12 +177,16 @@ public class ErrorTests
     }
 
     [Fact]
-    public void CreateOffer_OnAnsweringPeer_IsFailed()
+    public void CreateOffer_AfterConnect_Renegotiates_OneExchangeAtATime()
     {
         using var pair = new Pair();
         pair.ConnectWithChannel();
-        Assert.Equal(Error.Failed, pair.B.CreateOffer());
-        Assert.Equal(Error.Failed, pair.A.CreateOffer());
+        Assert.Equal(Error.Ok, pair.B.CreateOffer()); // renegotiation (docs/renegotiation.md)
+        Assert.Equal(Error.Failed, pair.B.CreateOffer()); // its exchange is in progress
+        pair.PollUntil(() => pair.B.SignalingState == SignalingState.Stable && pair.DescriptionsA.Count == 2, "B's offer answered");
+        Assert.Equal(Error.Ok, pair.A.CreateOffer());
+        pair.A.Close();
+        Assert.Equal(Error.Unconfigured, pair.A.CreateOffer());
     }
 
     [Fact]
@@ -209,7 +213,8 @@ public class ErrorTests
         using var pc = Fresh();
         Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription(null!, "v=0\r\n"));
         Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("", "v=0\r\n"));
-        Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("rollback", "v=0\r\n"));
+        Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("nonsense", "v=0\r\n"));
+        Assert.Equal(Error.Failed, pc.SetRemoteDescription("rollback", "v=0\r\n")); // nothing to roll back
         Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("offer", null!));
         Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("offer", ""));
         Assert.Equal(Error.InvalidParameter, pc.SetRemoteDescription("offer", "this is not an SDP"));

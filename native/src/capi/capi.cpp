@@ -219,6 +219,13 @@ RTC_C_EXPORT int rtcSetRemoteDescription(int pc, const char *sdp, const char *ty
 	});
 }
 
+RTC_C_EXPORT int rtcRestartIce(int pc) { // extension (rtc.h)
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		return p ? p->restartIce() : RTC_ERR_INVALID;
+	});
+}
+
 RTC_C_EXPORT int rtcAddRemoteCandidate(int pc, const char *cand, const char *mid) {
 	return guard(__func__, [&] {
 		auto p = getPc(pc);

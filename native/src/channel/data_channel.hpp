@@ -62,6 +62,8 @@ public:
 
 	// From the peer connection, on the loop thread.
 	void attach(std::shared_ptr<SctpTransport> transport, uint32_t remoteMaxMessageSize);
+	// A later remote description's max-message-size (RFC 8841 section 6: it may change).
+	void setRemoteMaxMessageSize(uint32_t size) { mRemoteMaxMessageSize = size; }
 	void onOpen();
 	void onMessage(uint32_t ppid, const char *data, size_t size);
 	void onBufferedAmount(size_t before, size_t after);

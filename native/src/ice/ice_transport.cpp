@@ -127,8 +127,11 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 		}
 		gchar *ufrag = nullptr, *pwd = nullptr;
 		nice_agent_get_local_credentials(mAgent, mStream, &ufrag, &pwd);
-		mUfrag = ufrag ? ufrag : "";
-		mPwd = pwd ? pwd : "";
+		{
+			std::lock_guard lock(mCredentialsMutex);
+			mUfrag = ufrag ? ufrag : "";
+			mPwd = pwd ? pwd : "";
+		}
 		g_free(ufrag);
 		g_free(pwd);
 		g_signal_connect(G_OBJECT(mAgent), "new-candidate-full", G_CALLBACK(onCandidate), this);
@@ -418,12 +421,48 @@ void IceTransport::armConnectTimeout() {
 		if (!keep)
 			return false;
 		mConnectTimer = 0;
-		if (!mClosed && !mWasConnected && mState != RTC_ICE_FAILED) {
-			LOG_WARNING("ICE failed: not connected within " + std::to_string(kConnectTimeoutMs / 1000) + " s");
+		if (!mClosed && (!mWasConnected || mRestarted) && mState != RTC_ICE_FAILED) {
+			LOG_WARNING(std::string("ICE failed: not connected within ") + std::to_string(kConnectTimeoutMs / 1000) +
+			            " s" + (mRestarted ? " of the ICE restart" : ""));
 			changeState(RTC_ICE_FAILED);
 		}
 		return false;
 	});
+}
+
+void IceTransport::restart(const std::string &ufrag, const std::string &pwd) {
+	if (mClosed)
+		return;
+	{
+		std::lock_guard lock(mCredentialsMutex);
+		mUfrag = ufrag;
+		mPwd = pwd;
+	}
+	// Posted like every runtime operation; the remote credentials given after this call are
+	// posted after it too, so they reach the restarted stream.
+	mLoop.post([this, weak = weak_from_this(), ufrag, pwd] {
+		auto keep = weak.lock();
+		NiceAgent *agent = keep ? currentAgent() : nullptr;
+		if (!agent)
+			return;
+		LOG_INFO("timeline: ice restart");
+		if (!nice_agent_restart_stream(agent, mStream) ||
+		    !nice_agent_set_local_credentials(agent, mStream, ufrag.c_str(), pwd.c_str()))
+			LOG_ERROR("ICE restart: libnice refused it");
+		mRestarted = true;
+		mHaveRemoteCredentials = false;
+		mRemoteGatheringDone = false;
+		mPeerGatheringDoneSent = false;
+		mRemoteCandidateCount = 0;
+		mMdnsCandidateCount = 0;
+		mPendingCandidates.clear();
+		loopCancelConnectTimer();
+	});
+}
+
+void IceTransport::loopCancelConnectTimer() {
+	mLoop.cancel(mConnectTimer);
+	mConnectTimer = 0;
 }
 
 void IceTransport::remoteGatheringDone() {
@@ -598,6 +637,7 @@ void IceTransport::changeState(rtcIceState state) {
 	LOG_INFO(std::string("timeline: ice state ") + names[int(state)]);
 	if (state == RTC_ICE_CONNECTED || state == RTC_ICE_COMPLETED) {
 		mWasConnected = true;
+		mRestarted = false;
 		flushEarly();
 	}
 	if (mCallbacks.state)
@@ -609,6 +649,7 @@ void IceTransport::onSelectedPair(NiceAgent *agent, unsigned, unsigned, void *lo
 	auto t = static_cast<IceTransport *>(self);
 	if (t->mClosed)
 		return;
+	t->mRestarted = false; // a restart found its pair, even where libnice's state stayed ready
 	if (log::enabled(RTC_LOG_INFO)) {
 		auto describe = [agent](void *c) {
 			gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(c));

@@ -42,8 +42,19 @@ public:
 	IceTransport(EventLoop &loop, const Config &config, Callbacks callbacks);
 	~IceTransport(); // runs the libnice teardown on the loop thread
 
-	std::string localUfrag() const { return mUfrag; }
-	std::string localPwd() const { return mPwd; }
+	std::string localUfrag() const {
+		std::lock_guard lock(mCredentialsMutex);
+		return mUfrag;
+	}
+	std::string localPwd() const {
+		std::lock_guard lock(mCredentialsMutex);
+		return mPwd;
+	}
+	// ICE restart (RFC 8445 section 9): the local credentials become ufrag/pwd at once (the next
+	// description carries them); on the loop, libnice drops its checks and remote candidates,
+	// keeps its sockets and local candidates, and sends on the old pair until a new one is
+	// selected. Remote credentials and candidates must be given again afterwards.
+	void restart(const std::string &ufrag, const std::string &pwd);
 
 	void setControlling(bool controlling);
 	void gather();                                    // once; later calls do nothing
@@ -76,6 +87,7 @@ private:
 	void enlargeSocketBuffers(); // loop thread
 	void checkNoPairs();         // loop thread: fail when no candidate pair can ever form
 	void armConnectTimeout();    // loop thread
+	void loopCancelConnectTimer(); // loop thread: a restart arms a fresh one with its credentials
 	void applyRemoteCandidate(const std::string &candidate); // loop thread
 	void resolveMdnsCandidate(const std::string &name, const std::string &candidate); // loop thread
 	void onMdnsResolved(const std::string &name, const std::vector<std::string> &addresses);
@@ -97,7 +109,9 @@ private:
 	size_t mEarlyBytes = 0;
 	void flushEarly(); // loop thread, on the first connection
 	unsigned mStream = 0;
+	mutable std::mutex mCredentialsMutex; // mUfrag/mPwd: read by signaling, changed by restart()
 	std::string mUfrag, mPwd;
+	bool mRestarted = false; // loop thread: restarted and not connected since
 	Callbacks mCallbacks;
 	std::atomic<bool> mClosed{false};
 	std::atomic<bool> mGathering{false};

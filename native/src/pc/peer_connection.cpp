@@ -24,11 +24,6 @@ constexpr int kDisconnectedGraceMs = 10000;
 // before the close is acknowledged first), then aborts.
 constexpr int kGracefulCloseMs = 2000;
 
-bool sha1FingerprintAllowed() {
-	const char *env = std::getenv("WEBRTCNATIVE_ALLOW_SHA1_FINGERPRINT");
-	return env && std::string(env) == "1";
-}
-
 int64_t nowMs() {
 	return std::chrono::duration_cast<std::chrono::milliseconds>(
 	           std::chrono::steady_clock::now().time_since_epoch())
@@ -125,73 +120,6 @@ std::string PeerConnection::generate(sdp::Type type) const {
 	return sdp::generateAnswer(p, *mRemote);
 }
 
-int PeerConnection::setLocalDescription(const char *typeStr) {
-	std::string sdpText, typeName;
-	bool setupIce = false;
-	{
-		std::lock_guard lock(mMutex);
-		if (mClosed) {
-			LOG_WARNING("setLocalDescription: peer connection is closed");
-			return RTC_ERR_FAILURE;
-		}
-		sdp::Type type;
-		if (!typeStr || !*typeStr)
-			type = mSignaling == RTC_SIGNALING_HAVE_REMOTE_OFFER ? sdp::Type::Answer : sdp::Type::Offer;
-		else
-			type = sdp::typeFromString(typeStr);
-		if (type == sdp::Type::Unspec) {
-			LOG_WARNING(std::string("setLocalDescription: unknown type \"") + typeStr + "\"");
-			return RTC_ERR_INVALID;
-		}
-		if (type == sdp::Type::Rollback) {
-			if (mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER && !mRemote) {
-				mLocalType.reset();
-				changeSignaling(RTC_SIGNALING_STABLE);
-			}
-			return RTC_ERR_SUCCESS;
-		}
-		if (type == sdp::Type::Pranswer)
-			type = sdp::Type::Answer;
-		if (type == sdp::Type::Offer) {
-			if (mSignaling != RTC_SIGNALING_STABLE && mSignaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
-				LOG_WARNING("setLocalDescription: cannot offer while a remote offer is pending");
-				return RTC_ERR_FAILURE;
-			}
-			if (mLocalType && mSignaling == RTC_SIGNALING_STABLE) {
-				// Already negotiated: nothing changes for a single data section.
-				++mSessionVersion;
-			}
-			mLocalType = sdp::Type::Offer;
-			if (mIce)
-				mIce->setControlling(true);
-			changeSignaling(RTC_SIGNALING_HAVE_LOCAL_OFFER);
-		} else {
-			if (mSignaling != RTC_SIGNALING_HAVE_REMOTE_OFFER || !mRemote) {
-				LOG_WARNING("setLocalDescription: no remote offer to answer");
-				return RTC_ERR_FAILURE;
-			}
-			mLocalType = sdp::Type::Answer;
-			mLocalMid = mRemote->dataMid;
-			if (!mRoleKnown) {
-				// We answer "active" (DTLS client) unless the offerer claimed that role.
-				mIsClient = mRemote->setup != sdp::Setup::Active;
-				mRoleKnown = true;
-				setupTransports();
-				setupIce = true;
-			}
-			changeSignaling(RTC_SIGNALING_STABLE);
-		}
-		sdpText = generate(*mLocalType);
-		typeName = sdp::typeToString(*mLocalType);
-	}
-	if (setupIce)
-		startIceChecks();
-	auto keep = self();
-	auto type = *mLocalType;
-	loop().post([keep, sdpText, typeName, type] { keep->emitLocalDescription(sdpText, typeName, type); });
-	return RTC_ERR_SUCCESS;
-}
-
 // Loop thread. An answer gathers before it goes out, so it carries the host candidates (they
 // come synchronously from libnice): the answerer's checks start at once, and without them our
 // first check can reach the offerer before our trickled candidate does; the offerer then knows
@@ -226,106 +154,6 @@ void PeerConnection::emitLocalDescription(std::string sdpText, const std::string
 	mHeldEvents.clear();
 	for (auto &event : held)
 		event();
-}
-
-void PeerConnection::startIceChecks() {
-	std::string ufrag, pwd;
-	std::vector<std::string> candidates;
-	bool end = false;
-	std::shared_ptr<IceTransport> ice;
-	{
-		std::lock_guard lock(mMutex);
-		if (!mRemote || !mIce)
-			return;
-		ice = mIce;
-		ufrag = mRemote->iceUfrag;
-		pwd = mRemote->icePwd;
-		candidates = mRemote->candidates;
-		end = mRemote->endOfCandidates;
-	}
-	ice->setRemoteCredentials(ufrag, pwd);
-	for (auto &c : candidates)
-		ice->addRemoteCandidate(c);
-	if (end)
-		ice->remoteGatheringDone();
-}
-
-int PeerConnection::setRemoteDescription(const char *sdpText, const char *typeStr) {
-	if (!sdpText) {
-		LOG_WARNING("setRemoteDescription: NULL description");
-		return RTC_ERR_INVALID;
-	}
-	bool autoAnswer = false, setupIce = false;
-	{
-		std::lock_guard lock(mMutex);
-		if (mClosed) {
-			LOG_WARNING("setRemoteDescription: peer connection is closed");
-			return RTC_ERR_FAILURE;
-		}
-		sdp::Type type;
-		if (!typeStr || !*typeStr)
-			type = mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER ? sdp::Type::Answer : sdp::Type::Offer;
-		else
-			type = sdp::typeFromString(typeStr);
-		if (type == sdp::Type::Unspec) {
-			LOG_WARNING(std::string("setRemoteDescription: unknown type \"") + typeStr + "\"");
-			return RTC_ERR_INVALID;
-		}
-		if (type == sdp::Type::Rollback)
-			return RTC_ERR_SUCCESS;
-		if (type == sdp::Type::Pranswer)
-			type = sdp::Type::Answer;
-		if (type == sdp::Type::Offer && mSignaling == RTC_SIGNALING_HAVE_LOCAL_OFFER) {
-			LOG_WARNING("setRemoteDescription: remote offer while a local offer is pending (glare)");
-			return RTC_ERR_FAILURE;
-		}
-		if (type == sdp::Type::Answer && mSignaling != RTC_SIGNALING_HAVE_LOCAL_OFFER) {
-			LOG_WARNING("setRemoteDescription: answer without a local offer");
-			return RTC_ERR_FAILURE;
-		}
-		std::string error;
-		auto desc = sdp::parse(sdpText, type, &error);
-		if (!desc) {
-			LOG_WARNING("setRemoteDescription: " + error);
-			return RTC_ERR_INVALID;
-		}
-		// SHA-1 is too weak to pin a certificate (RFC 8122 section 5 prefers SHA-256 or
-		// stronger); a peer offering nothing better is refused unless the host opts in.
-		if (desc->fingerprintAlgorithm == "sha-1" && !sha1FingerprintAllowed()) {
-			LOG_WARNING("setRemoteDescription: the peer's only certificate fingerprint is SHA-1; "
-			            "refused (WEBRTCNATIVE_ALLOW_SHA1_FINGERPRINT=1 accepts it)");
-			return RTC_ERR_INVALID;
-		}
-		if (mRemote && mTransportsStarted &&
-		    (desc->iceUfrag != mRemote->iceUfrag || desc->fingerprint != mRemote->fingerprint)) {
-			LOG_WARNING("setRemoteDescription: ICE restart or new DTLS certificate is not supported");
-			return RTC_ERR_FAILURE;
-		}
-		bool first = !mRemote;
-		mRemote = std::move(*desc);
-		mRemoteSdp = sdpText;
-		mRemoteMaxMessageSize = mRemote->maxMessageSize;
-		if (type == sdp::Type::Offer) {
-			if (first)
-				if (mIce)
-					mIce->setControlling(mRemote->iceLite);
-			changeSignaling(RTC_SIGNALING_HAVE_REMOTE_OFFER);
-			autoAnswer = !mConfig.disableAutoNegotiation;
-		} else {
-			if (!mRoleKnown) {
-				mIsClient = mRemote->setup == sdp::Setup::Passive;
-				mRoleKnown = true;
-				setupTransports();
-				setupIce = true;
-			}
-			changeSignaling(RTC_SIGNALING_STABLE);
-		}
-	}
-	if (setupIce)
-		startIceChecks();
-	if (autoAnswer)
-		return setLocalDescription("answer");
-	return RTC_ERR_SUCCESS;
 }
 
 void PeerConnection::setupTransports() {
@@ -449,7 +277,8 @@ std::optional<std::string> PeerConnection::createOffer() {
 
 std::optional<std::string> PeerConnection::createAnswer() {
 	std::lock_guard lock(mMutex);
-	if (mClosed || !mRemote || mSignaling != RTC_SIGNALING_HAVE_REMOTE_OFFER)
+	if (mClosed || !mRemote ||
+	    (mSignaling != RTC_SIGNALING_HAVE_REMOTE_OFFER && mSignaling != RTC_SIGNALING_HAVE_LOCAL_PRANSWER))
 		return std::nullopt;
 	auto p = localParams(sdp::Type::Answer);
 	p.mid = mRemote->dataMid;
@@ -563,15 +392,17 @@ void PeerConnection::onIceState(rtcIceState state) {
 	}
 }
 
-void PeerConnection::armFailureTimer() {
+void PeerConnection::armFailureTimer() { armFailureTimerFor(kDisconnectedGraceMs); }
+
+void PeerConnection::armFailureTimerFor(int ms) {
 	if (mFailureTimer)
 		return;
 	auto keep = self();
-	mFailureTimer = loop().addTimer(std::chrono::milliseconds(kDisconnectedGraceMs), [keep] {
+	mFailureTimer = loop().addTimer(std::chrono::milliseconds(ms), [keep, ms] {
 		keep->mFailureTimer = 0;
 		if (keep->mState == RTC_DISCONNECTED && !keep->mClosed) {
 			LOG_WARNING("peer connection " + std::to_string(keep->id()) + ": no path for " +
-			            std::to_string(kDisconnectedGraceMs / 1000) + " s after disconnection");
+			            std::to_string(ms / 1000) + " s after disconnection");
 			keep->closeAllChannels();
 			keep->changeState(RTC_FAILED);
 		}

@@ -52,6 +52,8 @@ public:
 	// User API (any thread). Return RTC_ERR_* codes; reasons are logged.
 	int setLocalDescription(const char *type);
 	int setRemoteDescription(const char *sdp, const char *type);
+	// ICE restart (extension): the next local offer carries new ICE credentials.
+	int restartIce();
 	int addRemoteCandidate(const char *candidate, const char *mid);
 	std::optional<std::string> localDescription() const;
 	std::optional<std::string> remoteDescription() const;
@@ -87,6 +89,18 @@ private:
 	std::string generate(sdp::Type type) const;         // mMutex held
 	void setupTransports();                             // mMutex held; role known
 	void startIceChecks();                              // no lock held
+	// Renegotiation (peer_connection_renegotiation.cpp).
+	struct RemoteIceUpdate {
+		bool credentials = false; // the ICE stream restarted: give the peer's credentials again
+		std::string ufrag, pwd;
+		std::vector<std::string> candidates;
+		bool endOfCandidates = false;
+	};
+	void restartLocalIce(bool freshCredentials); // mMutex held
+	void applyRemoteIce(const RemoteIceUpdate &update); // no lock held
+	void applyRemoteMaxMessageSize();                 // mMutex held
+	int rollbackLocal();                              // mMutex held
+	int rollbackRemote();                             // mMutex held
 	void emitLocalDescription(std::string sdpText, const std::string &typeName,
 	                          sdp::Type type); // loop thread
 
@@ -109,6 +123,7 @@ private:
 	void onStreamsRefused(uint16_t first);
 	void openChannels();
 	void armFailureTimer();    // loop thread
+	void armFailureTimerFor(int ms); // loop thread
 	void startLivenessTimer(); // loop thread
 	int maxStreamLocked() const; // mMutex held
 	int allocateStream(); // mMutex held
@@ -134,6 +149,12 @@ private:
 	std::optional<sdp::Type> mLocalType;
 	std::optional<sdp::Description> mRemote;
 	std::string mRemoteSdp;
+	// What a rollback returns to: the descriptions of the last stable state.
+	std::optional<sdp::Type> mStableLocalType;
+	std::optional<sdp::Description> mStableRemote;
+	std::string mStableRemoteSdp;
+	bool mIceRestartRequested = false; // restartIce(): applied by the next local offer
+	bool mIceNeedsRemote = false;      // ICE restarted: the next remote description gives credentials
 	std::string mLocalMid = "0";
 	std::vector<std::string> mLocalCandidates;
 	bool mLocalGatheringDone = false;

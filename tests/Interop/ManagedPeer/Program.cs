@@ -13,12 +13,12 @@ using WebRtcNative;
 var opts = Options.Parse(args);
 if (opts is null)
 {
-    Console.Error.WriteLine("usage: ManagedPeer --role offerer|answerer [--bind ADDR] [--timeout S] [--kinds LIST] [--sizes LIST] [--no-retransmissions]");
+    Console.Error.WriteLine("usage: ManagedPeer --role offerer|answerer [--bind ADDR] [--timeout S] [--kinds LIST] [--sizes LIST] [--no-retransmissions] [--ice-restart]");
     return 2;
 }
 return new Session(opts).Run();
 
-sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds, int[] Sizes, bool NoRetransmissions = false)
+sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds, int[] Sizes, bool NoRetransmissions = false, bool IceRestart = false)
 {
     public static Options? Parse(string[] a)
     {
@@ -26,7 +26,7 @@ sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds
         double timeout = 20;
         var kinds = new[] { "reliable", "unreliable", "negotiated" };
         var sizes = new[] { 1, 16384, 204800 };
-        bool noRetransmissions = false;
+        bool noRetransmissions = false, iceRestart = false;
         for (int i = 0; i < a.Length; i++)
         {
             string? v = i + 1 < a.Length ? a[i + 1] : null;
@@ -38,12 +38,13 @@ sealed record Options(bool Offerer, string? Bind, double Timeout, string[] Kinds
                 case "--kinds" when v is not null: kinds = v.Split(','); i++; break;
                 case "--sizes" when v is not null: sizes = v.Split(',').Select(int.Parse).ToArray(); i++; break;
                 case "--no-retransmissions": noRetransmissions = true; break;
+                case "--ice-restart": iceRestart = true; break;
                 default: return null;
             }
         }
         if (role is not ("offerer" or "answerer"))
             return null;
-        return new Options(role == "offerer", bind, timeout, kinds, sizes, noRetransmissions);
+        return new Options(role == "offerer", bind, timeout, kinds, sizes, noRetransmissions, iceRestart);
     }
 }
 
@@ -70,6 +71,7 @@ sealed class Session
     private volatile bool _peerReady;
     private volatile bool _stdinEof;
     private bool _remoteSet;
+    private string _localSdp = "", _remoteSdp = ""; // the last descriptions exchanged
     private int _failures;
     private uint _rng = 0x12345678u;
 
@@ -127,6 +129,7 @@ sealed class Session
         {
             Log($"local description {type}");
             _timeline.Mark("local " + type);
+            _localSdp = sdp;
             Emit(new JsonObject { ["type"] = type, ["sdp"] = sdp });
         };
         _pc.IceCandidateCreated += (media, index, name) =>
@@ -207,6 +210,9 @@ sealed class Session
                     EchoCheck(kind, c, text, size);
         }
 
+        if (_o.IceRestart && Connected() && _o.Kinds.Contains("reliable"))
+            IceRestartCheck(ChanOf("reliable"));
+
         Result("setup", "timeline", true, _timeline.Format());
         Result("setup", "retransmissions", !_o.NoRetransmissions || (_timeline.DtlsRetransmissions == 0 && _timeline.IceRetransmissions == 0),
             $"our side retransmitted {_timeline.DtlsRetransmissions} DTLS flight(s) and {_timeline.IceRetransmissions} ICE check(s) during setup{(_o.NoRetransmissions ? " (none allowed in this cell)" : "")}");
@@ -262,6 +268,40 @@ sealed class Session
     }
 
     private bool Connected() => _pc.ConnectionState == ConnectionState.Connected;
+
+    private static string Ufrag(string sdp) =>
+        System.Text.RegularExpressions.Regex.Match(sdp, "^a=ice-ufrag:(.*?)\r?$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+
+    /// <summary>--ice-restart: as offerer our side restarts (RestartIce, CreateOffer), as answerer the peer
+    /// does; both sides must end with new ICE credentials and the reliable channel must still echo.</summary>
+    private void IceRestartCheck(Chan c)
+    {
+        string ours = Ufrag(_localSdp), theirs = Ufrag(_remoteSdp);
+        var t = _clock.Elapsed;
+        if (_o.Offerer)
+        {
+            var e = _pc.RestartIce();
+            if (e == Error.Ok)
+                e = _pc.CreateOffer();
+            if (e != Error.Ok)
+            {
+                Result("ice-restart", "credentials", false, $"RestartIce/CreateOffer = {e}");
+                return;
+            }
+        }
+        else
+        {
+            Control("restart");
+        }
+        bool changed = WaitUntil(() => Ufrag(_localSdp) != ours && Ufrag(_remoteSdp) != theirs && _pc.SignalingState == SignalingState.Stable, _o.Timeout);
+        Result("ice-restart", "credentials", changed, $"{(_o.Offerer ? "our side" : "the peer")} restarted: our ice-ufrag {ours} -> {Ufrag(_localSdp)}, the peer's {theirs} -> {Ufrag(_remoteSdp)} ({(_clock.Elapsed - t).TotalMilliseconds:F0} ms)");
+        if (!changed)
+            return;
+        bool connected = WaitUntil(Connected, _o.Timeout);
+        Result("ice-restart", "still-connected", connected && c.Open, $"state {_pc.ConnectionState}, channel {c.Channel?.ReadyState} after the restart");
+        foreach (bool text in new[] { true, false })
+            EchoCheck("ice-restart", c, text, 16384);
+    }
 
     private void CreateLocal(string label, string kind, int id)
     {
@@ -344,6 +384,8 @@ sealed class Session
                 Log($"remote description {type}");
                 string remoteSdp = (string?)m!["sdp"] ?? "";
                 var err = _pc.SetRemoteDescription(type, remoteSdp);
+                if (err == Error.Ok)
+                    _remoteSdp = remoteSdp;
                 if (type == "offer") _timeline.Reference("remote offer applied"); else _timeline.Mark("remote answer applied");
                 if (remoteSdp.Contains("a=candidate:")) _timeline.Mark("first remote candidate");
                 if (err != Error.Ok)

@@ -860,6 +860,67 @@ static void bulk_check(const char *kind, chan_t *c, long total) {
 	free(buf);
 }
 
+/* The value of the first "a=<attr>:" line of our local (or the remote) description ("" if none). */
+static void sdp_attr(int local, const char *attr, char *out, size_t cap) {
+	static char sdp[65536];
+	out[0] = 0;
+	int n = local ? rtcGetLocalDescription(g_pc, sdp, sizeof(sdp)) : rtcGetRemoteDescription(g_pc, sdp, sizeof(sdp));
+	char key[64];
+	snprintf(key, sizeof(key), "a=%s:", attr);
+	const char *p = n > 0 ? strstr(sdp, key) : NULL;
+	if (!p)
+		return;
+	p += strlen(key);
+	size_t len = strcspn(p, "\r\n");
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(out, p, len);
+	out[len] = 0;
+}
+
+/* --ice-restart: an ICE restart (RFC 8445 section 9) once the channels work. As offerer our side
+ * restarts (rtcRestartIce, then an offer); as answerer the peer does (control "restart"). Both
+ * sides must end with new ICE credentials, and the reliable channel, open throughout, must still
+ * echo. (main() calls it on the main thread; the descriptions cross in the stdin thread.) */
+static void ice_restart_check(int offerer, chan_t *c) {
+	char ours[64], theirs[64], ours_now[64] = "", theirs_now[64] = "";
+	sdp_attr(1, "ice-ufrag", ours, sizeof(ours));
+	sdp_attr(0, "ice-ufrag", theirs, sizeof(theirs));
+	double st = now_s();
+	if (offerer) {
+		int r = rtcRestartIce(g_pc);
+		if (r == 0)
+			r = rtcSetLocalDescription(g_pc, "offer");
+		if (r < 0) {
+			result("ice-restart", "credentials", 0, "rtcRestartIce / offer failed: %d", r);
+			return;
+		}
+	} else {
+		control("restart", NULL, NULL, -1);
+	}
+	while (now_s() - st < g_timeout) {
+		sdp_attr(1, "ice-ufrag", ours_now, sizeof(ours_now));
+		sdp_attr(0, "ice-ufrag", theirs_now, sizeof(theirs_now));
+		if (strcmp(ours, ours_now) != 0 && strcmp(theirs, theirs_now) != 0)
+			break;
+		usleep(20000);
+	}
+	int changed = strcmp(ours, ours_now) != 0 && strcmp(theirs, theirs_now) != 0;
+	result("ice-restart", "credentials", changed,
+	       "%s restarted: our ice-ufrag %s -> %s, the peer's %s -> %s (%.0f ms)",
+	       offerer ? "our side" : "the peer", ours, ours_now, theirs, theirs_now, (now_s() - st) * 1000);
+	if (!changed)
+		return;
+	int connected = wait_until(pred_connected, NULL, g_timeout) && g_state == RTC_CONNECTED;
+	pthread_mutex_lock(&g_mu);
+	int closed = c->closed;
+	pthread_mutex_unlock(&g_mu);
+	result("ice-restart", "still-connected", connected && !closed, "state %d, channel %s after the restart",
+	       (int)g_state, closed ? "CLOSED" : "open");
+	for (int text = 1; text >= 0; text--)
+		echo_check("ice-restart", c, text, 16384);
+}
+
 static int kind_enabled(const char *kinds, const char *k) {
 	const char *p = strstr(kinds, k);
 	return p != NULL;
@@ -878,6 +939,7 @@ int main(int argc, char **argv) {
 	/* --no-retransmissions: in a clean cell, a DTLS flight or ICE check our side had to resend
 	 * is a failure (issue 17); otherwise the counts are only reported. */
 	int strict_rtx = 0;
+	int ice_restart = 0; /* --ice-restart: ice_restart_check() after the checks (needs reliable) */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -893,10 +955,11 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
 		else if (strcmp(a, "--no-retransmissions") == 0) strict_rtx = 1;
 		else if (strcmp(a, "--bulk") == 0 && v) bulk = atol(v), i++;
+		else if (strcmp(a, "--ice-restart") == 0) ice_restart = 1;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
 			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
-			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions]\n",
+			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions] [--ice-restart]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -1009,6 +1072,14 @@ int main(int argc, char **argv) {
 				echo_check(kind, c, text, sizes[s]);
 		if (bulk > 0 && strcmp(kind, "reliable") == 0)
 			bulk_check(kind, c, bulk);
+	}
+
+	if (ice_restart && g_state == RTC_CONNECTED && kind_enabled(kinds, "reliable")) {
+		pthread_mutex_lock(&g_mu);
+		chan_t *c = chan_by_label("reliable", 0);
+		pthread_mutex_unlock(&g_mu);
+		if (c)
+			ice_restart_check(offerer, c);
 	}
 
 	{

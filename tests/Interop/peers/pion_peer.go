@@ -176,6 +176,16 @@ func (p *peer) handle(m message) (quit bool, err error) {
 				return
 			}
 			emit(message{"type": "offer", "sdp": offer.SDP})
+		case "restart":
+			// ICE restart (RFC 8445 section 9): an offer with new ICE credentials.
+			offer, e := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+			if e != nil {
+				return false, e
+			}
+			if err = p.pc.SetLocalDescription(offer); err != nil {
+				return
+			}
+			emit(message{"type": "offer", "sdp": offer.SDP})
 		case "close":
 			p.mu.Lock()
 			dc := p.channels[str(m, "label")]

@@ -1,0 +1,230 @@
+/* ICE restart (rtcRestartIce, a WebRtcNative extension; RFC 8445 section 9) over user-space
+ * relays (support/relay.h): every candidate is rewritten to a relay, so the relay is the path.
+ *   1. A and B connect through relay 1 and exchange reliable messages.
+ *   2. Relay 1 drops everything; messages sent meanwhile wait in SCTP; both peers report
+ *      RTC_DISCONNECTED.
+ *   3. A restarts ICE; its offer's candidates now point at relay 2. The offer and B's answer
+ *      carry new ice-ufrag/ice-pwd, the same DTLS fingerprint; both peers are connected again
+ *      without the channel closing, and every message arrives once, in order, hash-checked.
+ *   4. B (the first answerer) restarts on a live path towards relay 3; relay 2 then drops
+ *      everything, and the data still flows (over relay 3). */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "relay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSG_SIZE 1200
+#define PER_PHASE 300
+#define TOTAL (4 * PER_PHASE)
+
+typedef struct {
+	pthread_mutex_t mutex;
+	long next, received, duplicates, out_of_order, corrupt;
+	uint64_t hash;
+} tracker_t;
+
+static tracker_t g_rx;
+
+static void on_rx(int id, const char *data, int size, void *ptr) {
+	(void)id;
+	(void)ptr;
+	long seq = size > 0 ? relay_check_payload((const unsigned char *)data, size) : -1;
+	pthread_mutex_lock(&g_rx.mutex);
+	g_rx.received++;
+	if (seq < 0)
+		g_rx.corrupt++;
+	else if (seq < g_rx.next)
+		g_rx.duplicates++;
+	else if (seq > g_rx.next)
+		g_rx.out_of_order++;
+	if (seq == g_rx.next) {
+		g_rx.next++;
+		g_rx.hash = relay_fnv1a(g_rx.hash, (const unsigned char *)data, (size_t)size);
+	}
+	pthread_mutex_unlock(&g_rx.mutex);
+}
+
+static long rx_next(void) {
+	pthread_mutex_lock(&g_rx.mutex);
+	long n = g_rx.next;
+	pthread_mutex_unlock(&g_rx.mutex);
+	return n;
+}
+
+static int wait_rx(long n, double timeout_s) {
+	double deadline = now_s() + timeout_s;
+	while (rx_next() < n && now_s() < deadline)
+		sleep_ms(20);
+	return rx_next() >= n;
+}
+
+static uint64_t g_sent_hash = RELAY_FNV_INIT;
+static uint32_t g_seq;
+
+static void send_phase(int dc) {
+	unsigned char buf[MSG_SIZE];
+	for (int i = 0; i < PER_PHASE; ++i) {
+		relay_fill_payload(buf, MSG_SIZE, g_seq++);
+		g_sent_hash = relay_fnv1a(g_sent_hash, buf, MSG_SIZE);
+		CHECK_EQ(rtcSendMessage(dc, (const char *)buf, MSG_SIZE), 0);
+	}
+}
+
+/* The value of the first "a=<attr>:" line of pc's local (or remote) description. */
+static void attr_of(int pc, int local, const char *attr, char *out, size_t size) {
+	char sdp[16384];
+	int n = local ? rtcGetLocalDescription(pc, sdp, sizeof(sdp)) : rtcGetRemoteDescription(pc, sdp, sizeof(sdp));
+	CHECK(n > 0);
+	char key[64];
+	snprintf(key, sizeof(key), "a=%s:", attr);
+	const char *p = strstr(sdp, key);
+	CHECK(p != NULL);
+	p += strlen(key);
+	size_t len = strcspn(p, "\r\n");
+	CHECK(len < size);
+	memcpy(out, p, len);
+	out[len] = 0;
+}
+
+static void wait_signaling_stable(pair_t *p) {
+	double deadline = now_s() + 10;
+	for (;;) {
+		pthread_mutex_lock(&p->a.mutex);
+		int a = p->a.signaling;
+		pthread_mutex_unlock(&p->a.mutex);
+		pthread_mutex_lock(&p->b.mutex);
+		int b = p->b.signaling;
+		pthread_mutex_unlock(&p->b.mutex);
+		if (a == RTC_SIGNALING_STABLE && b == RTC_SIGNALING_STABLE)
+			return;
+		CHECK(now_s() < deadline);
+		sleep_ms(10);
+	}
+}
+
+static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t *next_path,
+                         const char *what) {
+	char ufrag_a[64], ufrag_b[64], pwd_a[64], fp_a[256], fp_b[256];
+	attr_of(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
+	attr_of(p->b.pc, 1, "ice-ufrag", ufrag_b, sizeof(ufrag_b));
+	attr_of(p->a.pc, 1, "ice-pwd", pwd_a, sizeof(pwd_a));
+	attr_of(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
+	attr_of(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
+	pthread_mutex_lock(&rs->mutex);
+	rs->relay = next_path; /* candidates exchanged from now on point at the new relay */
+	rs->remote_result[0] = rs->remote_result[1] = 1;
+	pthread_mutex_unlock(&rs->mutex);
+	double t0 = now_s();
+	CHECK_EQ(rtcRestartIce(offerer->pc), RTC_ERR_SUCCESS);
+	CHECK_EQ(rtcSetLocalDescription(offerer->pc, "offer"), RTC_ERR_SUCCESS);
+	double deadline = now_s() + 10;
+	while ((relay_remote_result(rs, 0) == 1 || relay_remote_result(rs, 1) == 1) && now_s() < deadline)
+		sleep_ms(10);
+	CHECK_EQ(relay_remote_result(rs, 0), 0);
+	CHECK_EQ(relay_remote_result(rs, 1), 0);
+	wait_signaling_stable(p);
+	char now_ufrag_a[64], now_ufrag_b[64], now_pwd_a[64], now_fp_a[256], now_fp_b[256];
+	attr_of(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
+	attr_of(p->b.pc, 1, "ice-ufrag", now_ufrag_b, sizeof(now_ufrag_b));
+	attr_of(p->a.pc, 1, "ice-pwd", now_pwd_a, sizeof(now_pwd_a));
+	attr_of(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
+	attr_of(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
+	CHECK(strcmp(ufrag_a, now_ufrag_a) != 0); /* both sides have new credentials */
+	CHECK(strcmp(ufrag_b, now_ufrag_b) != 0);
+	CHECK(strcmp(pwd_a, now_pwd_a) != 0);
+	CHECK(strcmp(fp_a, now_fp_a) == 0); /* the same DTLS certificates: no new handshake */
+	CHECK(strcmp(fp_b, now_fp_b) == 0);
+	/* The peers learnt each other's new credentials. */
+	char seen[64];
+	attr_of(p->b.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	CHECK(strcmp(seen, now_ufrag_a) == 0);
+	attr_of(p->a.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	CHECK(strcmp(seen, now_ufrag_b) == 0);
+	CHECK(pair_wait_connected(p, 40));
+	printf("capi_ice_restart: %s: credentials %s -> %s, connected again after %.2f s\n", what, ufrag_a,
+	       now_ufrag_a, now_s() - t0);
+}
+
+int main(void) {
+	setvbuf(stdout, NULL, _IONBF, 0);
+	harness_init();
+	pthread_mutex_init(&g_rx.mutex, NULL);
+	g_rx.hash = RELAY_FNV_INIT;
+	relay_t *path1 = relay_new(1), *path2 = relay_new(2), *path3 = relay_new(3);
+
+	pair_t p;
+	pair_init(&p, NULL, NULL);
+	relay_signal_t *rs = relay_signal_install(&p, path1, NULL);
+	/* As pair_open_channel, with room for valgrind's slowdown (native/tests/valgrind.sh runs it). */
+	int id = rtcCreateDataChannel(p.a.pc, "restart");
+	CHECK(id > 0);
+	channel_t *local = channel_new(id);
+	CHECK(pair_wait_connected(&p, 120));
+	CHECK(channel_wait_open(local, 30));
+	channel_t *remote = peer_wait_incoming(&p.b, 0, 30);
+	CHECK(remote != NULL && channel_wait_open(remote, 30));
+	CHECK_EQ(rtcSetMessageCallback(remote->id, on_rx), 0);
+	CHECK_EQ(rtcRestartIce(999999), RTC_ERR_INVALID);
+
+	/* 1. Through relay 1. */
+	send_phase(local->id);
+	CHECK(wait_rx(PER_PHASE, 30));
+
+	/* 2. Relay 1 dies; what is sent now waits in SCTP. */
+	relay_black_hole(path1, 1);
+	send_phase(local->id);
+	CHECK(peer_wait_state(&p.a, RTC_DISCONNECTED, 30));
+	CHECK(peer_wait_state(&p.b, RTC_DISCONNECTED, 30));
+	CHECK(rx_next() < 2 * PER_PHASE);
+	printf("capi_ice_restart: path 1 dead, both peers disconnected, %ld/%d delivered\n", rx_next(),
+	       2 * PER_PHASE);
+
+	/* 3. A restarts ICE over relay 2. */
+	restart_from(&p, rs, &p.a, path2, "restart by the offerer over a new path");
+	CHECK(wait_rx(2 * PER_PHASE, 60));
+	send_phase(local->id);
+	CHECK(wait_rx(3 * PER_PHASE, 30));
+	CHECK(relay_get_stats(path2, 0).out > 0 && relay_get_stats(path2, 1).out > 0);
+
+	/* 4. B restarts on a live path, towards relay 3; then relay 2 dies too. */
+	restart_from(&p, rs, &p.b, path3, "restart by the answerer on a live path");
+	long before = relay_get_stats(path3, 0).out;
+	relay_black_hole(path2, 1);
+	send_phase(local->id);
+	CHECK(wait_rx(TOTAL, 60));
+	CHECK(relay_get_stats(path3, 0).out > before);
+
+	sleep_ms(300); /* anything duplicated would have arrived by now */
+	pthread_mutex_lock(&g_rx.mutex);
+	printf("capi_ice_restart: %ld messages received, %ld duplicates, %ld out of order, %ld corrupt\n",
+	       g_rx.received, g_rx.duplicates, g_rx.out_of_order, g_rx.corrupt);
+	CHECK_EQ(g_rx.next, TOTAL);
+	CHECK_EQ(g_rx.received, TOTAL);
+	CHECK_EQ(g_rx.duplicates, 0);
+	CHECK_EQ(g_rx.out_of_order, 0);
+	CHECK_EQ(g_rx.corrupt, 0);
+	CHECK(g_rx.hash == g_sent_hash);
+	pthread_mutex_unlock(&g_rx.mutex);
+	/* The channel stayed open throughout: one association, never closed. */
+	pthread_mutex_lock(&local->mutex);
+	CHECK_EQ(local->closed, 0);
+	pthread_mutex_unlock(&local->mutex);
+	pthread_mutex_lock(&remote->mutex);
+	CHECK_EQ(remote->closed, 0);
+	pthread_mutex_unlock(&remote->mutex);
+	CHECK(peer_wait_state(&p.a, RTC_CONNECTED, 1) && peer_wait_state(&p.b, RTC_CONNECTED, 1));
+
+	relay_print_stats(path2, "capi_ice_restart path 2");
+	relay_print_stats(path3, "capi_ice_restart path 3");
+	pair_destroy(&p);
+	channel_free(local);
+	relay_signal_free(rs);
+	relay_free(path1);
+	relay_free(path2);
+	relay_free(path3);
+	printf("capi_ice_restart: ok\n");
+	return 0;
+}
