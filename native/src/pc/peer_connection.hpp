@@ -64,6 +64,9 @@ public:
 	bool negotiationNeeded() const;
 	int maxDataChannelStream() const;
 	int remoteMaxMessageSize() const;
+	// Statistics (rtcGetStats extension, pc/peer_connection_stats.cpp).
+	void fillStats(rtcStats &stats) const;
+	std::optional<std::string> dtlsCipher() const;
 
 	// Returns the new channel id or an RTC_ERR_* code.
 	int createDataChannel(const char *label, const rtcDataChannelInit *init);

@@ -324,6 +324,7 @@ int SctpTransport::connOutput(void *addr, void *buffer, size_t length, uint8_t, 
 	auto t = liveTransport(addr);
 	if (!t)
 		return -1;
+	t->mRetransmissions.observe(buffer, length);
 	sctpStampChecksum(buffer, length);
 	return t->mLowerSend(static_cast<const char *>(buffer), length) ? 0 : -1;
 }
@@ -352,6 +353,9 @@ int SctpTransport::trySend(uint16_t stream, uint32_t ppid, const char *data, siz
 
 bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
                          const SctpReliability &reliability) {
+	// Counted once accepted (queued here or taken by usrsctp), with the payload's real size.
+	const bool counted = ppid != uint32_t(Ppid::Dcep);
+	const size_t payload = size;
 	// Empty messages travel as one zero byte with the "empty" PPIDs (RFC 8831 section 6.6).
 	static const char zero = 0;
 	if (size == 0) {
@@ -374,6 +378,8 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		// need not go first (no order across streams).
 		int r = trySend(stream, ppid, data, size, reliability);
 		if (r > 0) {
+			if (counted)
+				mTraffic.sent(payload);
 			if (mSendTuner.count(size))
 				tuneSend();
 			return true;
@@ -387,6 +393,8 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 	                                std::vector<char>(data, data + size)});
 	mHasQueued = true;
 	addBuffered(stream, long(size));
+	if (counted)
+		mTraffic.sent(payload);
 	return true;
 }
 
@@ -917,6 +925,7 @@ void SctpTransport::handleData(const char *data, size_t length, uint16_t stream,
 	}
 	auto it = mPartial.find(stream);
 	if (eor && it == mPartial.end() && length <= max) {
+		countReceived(ppid, length);
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, data, length); // the common case: no copy
 		return;
@@ -940,6 +949,7 @@ void SctpTransport::handleData(const char *data, size_t length, uint16_t stream,
 	if (eor) {
 		std::vector<char> whole = std::move(buf);
 		mPartial.erase(it);
+		countReceived(ppid, whole.size());
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, whole.data(), whole.size());
 	}
@@ -1048,6 +1058,37 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	}
 	default: break;
 	}
+}
+
+void SctpTransport::countReceived(uint32_t ppid, size_t length) {
+	if (ppid == uint32_t(Ppid::Dcep))
+		return;
+	// An empty message travels as one byte (RFC 8831 section 6.6): its payload is 0 bytes.
+	bool empty = ppid == uint32_t(Ppid::StringEmpty) || ppid == uint32_t(Ppid::BinaryEmpty);
+	mTraffic.received(empty ? 0 : length);
+}
+
+size_t SctpTransport::totalBuffered() const {
+	std::lock_guard lock(mSendMutex);
+	size_t total = 0;
+	for (const auto &[stream, bytes] : mBuffered)
+		total += bytes;
+	return total;
+}
+
+bool SctpTransport::pathInfo(PathInfo &info) const {
+	std::lock_guard lock(mSendMutex);
+	struct sctp_status st{};
+	socklen_t len = sizeof(st);
+	if (mClosed || !mSocket || !mConnected ||
+	    usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_STATUS, &st, &len) != 0)
+		return false;
+	info.srttMs = st.sstat_primary.spinfo_srtt;
+	info.cwnd = st.sstat_primary.spinfo_cwnd;
+	info.rtoMs = st.sstat_primary.spinfo_rto;
+	info.peerRwnd = st.sstat_rwnd;
+	info.unacked = st.sstat_unackdata;
+	return true;
 }
 
 } // namespace rtcimpl
