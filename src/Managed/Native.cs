@@ -93,7 +93,7 @@ internal static class NativeExtensions
     /// <summary>Tests: behave as on an upstream library without <c>rtcSendText</c> (true), or look it up again (false).</summary>
     internal static void SimulateMissingSendText(bool missing) => Volatile.Write(ref s_sendText, missing ? 2 : 0);
 
-    private static bool Lookup(string name)
+    internal static bool Lookup(string name)
     {
         try
         {
