@@ -17,6 +17,7 @@ bool after(uint32_t a, uint32_t b) { return a != b && uint32_t(a - b) < 0x800000
 void Retransmissions::observe(const void *packet, size_t length) {
 	const auto *p = static_cast<const uint8_t *>(packet);
 	size_t offset = kCommonHeader;
+	std::lock_guard lock(mMutex);
 	while (offset + 8 <= length) {
 		uint8_t type = p[offset];
 		size_t chunkLength = size_t(p[offset + 2]) << 8 | p[offset + 3];

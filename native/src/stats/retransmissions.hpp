@@ -7,17 +7,20 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 
 namespace rtcimpl::stats {
 
 class Retransmissions {
 public:
-	// One outgoing SCTP packet (common header included). usrsctp sends one association's
-	// packets one at a time (under its TCB lock), so no two calls for one object overlap.
+	// One outgoing SCTP packet (common header included). Any thread: usrsctp sends from the
+	// caller of usrsctp_sendv and from its timers; the lock is never contended in practice
+	// (usrsctp sends one association's packets under its own lock) but keeps this exact.
 	void observe(const void *packet, size_t length);
 	uint64_t count() const { return mCount.load(std::memory_order_relaxed); }
 
 private:
+	std::mutex mMutex;
 	bool mAny = false;
 	uint32_t mHighest = 0;
 	std::atomic<uint64_t> mCount{0};
