@@ -216,6 +216,19 @@ int main(void) {
 	CHECK_EQ(stats_of(p.a.pc).channelCount, 1);
 	CHECK_EQ(channel_stats_of(ca2->id).messagesReceived, 7);
 
+	/* After close (the graceful SCTP shutdown, then the transports go): the counters stay. */
+	CHECK_EQ(rtcClosePeerConnection(p.a.pc), 0);
+	CHECK(peer_wait_state(&p.a, RTC_CLOSED, 10));
+	double until = now_s() + 10;
+	while ((a = stats_of(p.a.pc)).sctpSmoothedRttMs != -1 && now_s() < until)
+		sleep_ms(20);
+	CHECK_EQ(a.messagesSent, 254);
+	CHECK_EQ(a.bytesSent, aBytes + 200 * 1000);
+	CHECK_EQ(a.messagesReceived, 7);
+	CHECK(a.sctpRetransmissions > 0);
+	CHECK_EQ(a.sctpSmoothedRttMs, -1);
+	CHECK_EQ(a.channelCount, 0);
+
 	channel_free(ca);
 	channel_free(ca2);
 	pair_destroy(&p);

@@ -37,7 +37,14 @@ void PeerConnection::fillStats(rtcStats &s) const {
 	s.channelCount = channels;
 	s.sctpSmoothedRttMs = s.sctpCongestionWindow = s.sctpRtoMs = -1;
 	s.sctpPeerReceiveWindow = s.sctpUnackedChunks = -1;
-	if (sctp) {
+	if (!sctp) {
+		std::lock_guard lock(mMutex); // after close: what the transport counted to the end
+		s.bytesSent = mFinalStats.bytesSent;
+		s.bytesReceived = mFinalStats.bytesReceived;
+		s.messagesSent = mFinalStats.messagesSent;
+		s.messagesReceived = mFinalStats.messagesReceived;
+		s.sctpRetransmissions = mFinalStats.sctpRetransmissions;
+	} else {
 		const auto &traffic = sctp->traffic();
 		s.bytesSent = traffic.bytesSent();
 		s.bytesReceived = traffic.bytesReceived();
@@ -61,6 +68,15 @@ void PeerConnection::fillStats(rtcStats &s) const {
 		s.localPort = portOf(local);
 		s.remotePort = portOf(remote);
 	}
+}
+
+void PeerConnection::keepFinalStats(const SctpTransport &sctp) {
+	const auto &traffic = sctp.traffic();
+	mFinalStats.bytesSent = traffic.bytesSent();
+	mFinalStats.bytesReceived = traffic.bytesReceived();
+	mFinalStats.messagesSent = traffic.messagesSent();
+	mFinalStats.messagesReceived = traffic.messagesReceived();
+	mFinalStats.sctpRetransmissions = sctp.retransmissions();
 }
 
 std::optional<std::string> PeerConnection::dtlsCipher() const {
