@@ -99,7 +99,7 @@ internal static class NativeExtensions
         return v == 1;
     }
 
-    private static bool Lookup(string name)
+    internal static bool Lookup(string name)
     {
         try
         {

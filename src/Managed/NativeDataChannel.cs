@@ -188,6 +188,16 @@ internal sealed unsafe class NativeDataChannel : WebRtcDataChannel
         }
     }
 
+    public override Error GetStats(WebRtcChannelStats stats)
+    {
+        if (stats is null)
+            return WebRtcLog.Fail(Error.InvalidParameter, Source + ".GetStats", "stats is null");
+        int id = _core.NativeId;
+        if (IsDisposed || id <= 0)
+            return WebRtcLog.Fail(Error.Unavailable, Source + ".GetStats", "the channel is disposed");
+        return NativeStats.FillChannel(id, stats, Source + ".GetStats");
+    }
+
     public override int MaxPacketSize
     {
         get

@@ -552,6 +552,21 @@ internal sealed unsafe class NativePeerConnection : WebRtcPeerConnectionExtensio
         }
     }
 
+    protected internal override Error GetStats(WebRtcStats stats)
+    {
+        if (IsDisposed)
+            return Error.Unavailable;
+        var core = Volatile.Read(ref _core);
+        if (core is null)
+        {
+            if (_closed)
+                return WebRtcLog.Fail(Error.Unconfigured, Source + ".GetStats", "the connection is closed");
+            stats.Reset(); // not initialized yet: nothing has happened
+            return Error.Ok;
+        }
+        return NativeStats.FillConnection(core.NativeId, stats, Source + ".GetStats");
+    }
+
     protected internal override void Close()
     {
         lock (_sync)

@@ -123,6 +123,14 @@ public abstract partial class WebRtcDataChannel : IDisposable
     /// </summary>
     public virtual long DroppedPacketCount => 0;
 
+    /// <summary>Fills <paramref name="stats"/> with this channel's statistics (an extension to Godot's API; docs/stats.md).
+    /// Refilling the same object allocates nothing.</summary>
+    /// <param name="stats">The object to fill (reuse it).</param>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.Unavailable"/> when the channel is disposed or deleted, or the
+    /// backend or native library has no statistics.</returns>
+    public virtual Error GetStats(WebRtcChannelStats stats) =>
+        WebRtcLog.Fail(Error.Unavailable, "WebRtcDataChannel.GetStats", $"the channel type {GetType().Name} has no statistics");
+
     /// <summary>Makes the packets received so far visible to the read methods. The connection's <see cref="WebRtcPeerConnection.Poll"/> does this for all its channels.</summary>
     /// <returns><see cref="Error.Ok"/>, or <see cref="Error.Unavailable"/> after dispose.</returns>
     public abstract Error Poll();

@@ -362,6 +362,38 @@ public sealed class WebRtcPeerConnection : IDisposable
         return _backend.Poll();
     }
 
+    /// <summary>
+    /// Fills <paramref name="stats"/> with the connection's statistics (an extension to Godot's API; docs/stats.md):
+    /// the selected candidate pair, bytes and packets sent and received, SCTP RTT, congestion window and
+    /// retransmissions, the DTLS cipher and the buffered amount. Refilling the same object allocates nothing, so it
+    /// can run every frame. Per-channel figures: <see cref="WebRtcDataChannel.GetStats(WebRtcChannelStats)"/>.
+    /// </summary>
+    /// <param name="stats">The object to fill (reuse it).</param>
+    /// <returns><see cref="Error.Ok"/>; <see cref="Error.InvalidParameter"/> for null; <see cref="Error.Unconfigured"/>
+    /// after <see cref="Close"/>; <see cref="Error.Unavailable"/> after dispose or when the native library lacks the
+    /// <c>rtcGetStats</c> extension (an upstream libdatachannel).</returns>
+    public Error GetStats(WebRtcStats stats)
+    {
+        if (stats is null)
+            return WebRtcLog.Fail(Error.InvalidParameter, Source + ".GetStats", "stats is null");
+        if (IsDisposed)
+            return Disposed("GetStats");
+        return _backend.GetStats(stats);
+    }
+
+    /// <summary>
+    /// The connection's statistics in an object it owns and refills at each call (no allocation after the first call;
+    /// meant for one polling thread: use <see cref="GetStats(WebRtcStats)"/> for a copy of your own).
+    /// </summary>
+    /// <returns>The refreshed statistics, or <see langword="null"/> when they are unavailable (the reason is logged).</returns>
+    public WebRtcStats? GetStats()
+    {
+        var stats = _stats ??= new WebRtcStats();
+        return GetStats(stats) == Error.Ok ? stats : null;
+    }
+
+    private WebRtcStats? _stats;
+
     /// <summary>Closes the connection and all its channels. Events still queued are discarded. Call <see cref="Initialize(WebRtcConfiguration?)"/> to start over.</summary>
     public void Close()
     {

@@ -84,6 +84,13 @@ public abstract class WebRtcPeerConnectionExtension : IDisposable
     /// <summary>Closes the connection (see <see cref="WebRtcPeerConnection.Close"/>).</summary>
     protected internal abstract void Close();
 
+    /// <summary>Fills <paramref name="stats"/> (see <see cref="WebRtcPeerConnection.GetStats(WebRtcStats)"/>). The default
+    /// returns <see cref="Error.Unavailable"/>: a backend without statistics need not override it.</summary>
+    /// <param name="stats">The object to fill.</param>
+    /// <returns>The result.</returns>
+    protected internal virtual Error GetStats(WebRtcStats stats) =>
+        WebRtcLog.Fail(Error.Unavailable, "WebRtcPeerConnection.GetStats", $"the backend {GetType().Name} has no statistics");
+
     /// <summary>Raises <see cref="WebRtcPeerConnection.SessionDescriptionCreated"/> on the owner.</summary>
     /// <param name="type"><c>"offer"</c> or <c>"answer"</c>.</param>
     /// <param name="sdp">The description.</param>

@@ -125,7 +125,7 @@ public sealed class LayoutTests
     [Fact]
     public void BindingsDefineTheExpectedTypes()
     {
-        Assert.Equal(["rtcConfiguration", "rtcDataChannelInit", "rtcReliability", "rtcSctpSettings"],
+        Assert.Equal(["rtcConfiguration", "rtcDataChannelInit", "rtcDataChannelStats", "rtcReliability", "rtcSctpSettings", "rtcStats"],
             Structs().Select(t => t.Name).ToArray());
         Assert.Contains(Enums(), t => t.Name == "rtcState");
         Assert.All(Enums(), e => Assert.Equal(typeof(int), Enum.GetUnderlyingType(e)));

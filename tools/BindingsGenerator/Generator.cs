@@ -424,6 +424,11 @@ public static unsafe class Generator
                 return name;
             if (model.CallbacksByName.TryGetValue(name, out CallbackDef? cb))
                 return cb.CsType;
+            // Fixed-width by definition, whatever long is underneath (unsigned long on LP64).
+            if (name == "uint64_t")
+                return "ulong";
+            if (name == "int64_t")
+                return "long";
         }
         CXType c = Clang.clang_getCanonicalType(t);
         switch (c.Kind)

@@ -364,6 +364,60 @@ RTC_C_EXPORT int rtcSendText(int id, const char *data, int size);
  */
 RTC_C_EXPORT int rtcRestartIce(int pc);
 
+/**
+ * Extension (docs/stats.md): statistics of a peer connection, filled by rtcGetStats. Versioned:
+ * set `size` to sizeof(rtcStats) before the call. The library fills the fields that both your
+ * version and its own have, and sets `size` to the number of bytes it filled; later versions only
+ * append fields. Counters start at 0 when the connection is created and never go back.
+ */
+typedef struct {
+	int size;                  // in: sizeof(rtcStats) as the caller knows it; out: bytes filled
+	int channelCount;          // data channels of the connection that are not closed
+	uint64_t bytesSent;        // payload bytes of data channel messages accepted for sending
+	uint64_t bytesReceived;    // payload bytes of data channel messages received
+	uint64_t messagesSent;     // data channel messages accepted for sending (DCEP not counted)
+	uint64_t messagesReceived; // data channel messages received (DCEP not counted)
+	uint64_t sctpRetransmissions; // SCTP DATA chunks sent again (timeout or fast retransmit)
+	int bufferedAmount;        // bytes queued for sending over all channels
+	int sctpSmoothedRttMs;     // smoothed RTT of the SCTP path, -1 before the association is up
+	int sctpCongestionWindow;  // congestion window in bytes, -1 before the association is up
+	int sctpRtoMs;             // current retransmission timeout, -1 before the association is up
+	int sctpPeerReceiveWindow; // the peer's advertised receive window in bytes, -1 likewise
+	int sctpUnackedChunks;     // DATA chunks sent and not yet acknowledged, -1 likewise
+	int dtlsCipherSuite;       // IANA number of the DTLS cipher suite, 0 before the handshake
+	int localPort;             // port of the selected pair's local candidate, 0 without a pair
+	int remotePort;            // port of the selected pair's remote candidate, 0 without a pair
+} rtcStats;
+
+/**
+ * Extension: fills `stats` (whose `size` the caller set) with the connection's statistics.
+ * Cheap (no allocation visible to the caller); meant to be called every frame. Returns
+ * RTC_ERR_SUCCESS, or RTC_ERR_INVALID for an unknown id, a NULL pointer or a size below
+ * sizeof(int). The addresses of the selected pair come from rtcGetSelectedCandidatePair.
+ */
+RTC_C_EXPORT int rtcGetStats(int pc, rtcStats *stats);
+
+/**
+ * Extension: copies the IANA name of the DTLS cipher suite in use (e.g.
+ * "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), with the string getter convention (NULL buffer:
+ * size needed). RTC_ERR_NOT_AVAIL before the DTLS handshake completed.
+ */
+RTC_C_EXPORT int rtcGetDtlsCipher(int pc, char *buffer, int size);
+
+/** Extension: statistics of a data channel, filled by rtcGetDataChannelStats; versioned as rtcStats. */
+typedef struct {
+	int size;                  // in: sizeof(rtcDataChannelStats) as the caller knows it; out: bytes filled
+	int stream;                // SCTP stream id, -1 while not assigned
+	uint64_t bytesSent;        // payload bytes of messages accepted for sending on this channel
+	uint64_t bytesReceived;    // payload bytes of messages received on this channel
+	uint64_t messagesSent;     // messages accepted for sending on this channel
+	uint64_t messagesReceived; // messages received on this channel
+	int bufferedAmount;        // bytes queued for sending on this channel
+} rtcDataChannelStats;
+
+/** Extension: fills `stats` (whose `size` the caller set) with the channel's statistics. */
+RTC_C_EXPORT int rtcGetDataChannelStats(int dc, rtcDataChannelStats *stats);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

@@ -8,6 +8,7 @@
 #include "sctp/sctp_settings.hpp"
 #include "sctp/sctp_transport.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <openssl/crypto.h>
@@ -70,6 +71,23 @@ int copyOut(const std::optional<std::string> &s, char *buffer, int size) {
 	if (!s)
 		return RTC_ERR_NOT_AVAIL;
 	return copyOut(*s, buffer, size);
+}
+
+// Versioned statistics structs (rtcStats, rtcDataChannelStats): the caller's `size` says which
+// fields it knows; only those bytes are written, and `size` comes back as the bytes written.
+template <typename T, typename F> int fillVersioned(T *out, F &&fill) {
+	if (!out || out->size < int(sizeof(int))) {
+		LOG_WARNING("statistics: NULL pointer or size field not set");
+		return RTC_ERR_INVALID;
+	}
+	T full{};
+	int r = fill(full);
+	if (r < 0)
+		return r;
+	size_t n = std::min(size_t(out->size), sizeof(T));
+	full.size = int(n);
+	std::memcpy(out, &full, n);
+	return RTC_ERR_SUCCESS;
 }
 
 template <typename Cb> int setPcCallback(int pc, Cb cb, std::atomic<Cb> PeerConnection::*field) {
@@ -412,6 +430,47 @@ RTC_C_EXPORT int rtcSendText(int id, const char *data, int size) {
 	return guard(__func__, [&] {
 		auto d = getDc(id);
 		return d ? d->sendText(data, size) : RTC_ERR_INVALID;
+	});
+}
+
+RTC_C_EXPORT int rtcGetStats(int pc, rtcStats *stats) {
+	return guard(__func__, [&] {
+		return fillVersioned(stats, [&](rtcStats &s) {
+			auto p = getPc(pc);
+			if (!p)
+				return RTC_ERR_INVALID;
+			p->fillStats(s);
+			return RTC_ERR_SUCCESS;
+		});
+	});
+}
+
+RTC_C_EXPORT int rtcGetDtlsCipher(int pc, char *buffer, int size) {
+	return guard(__func__, [&] {
+		auto p = getPc(pc);
+		if (!p)
+			return RTC_ERR_INVALID;
+		if (buffer && size <= 0)
+			return RTC_ERR_INVALID;
+		return copyOut(p->dtlsCipher(), buffer, size);
+	});
+}
+
+RTC_C_EXPORT int rtcGetDataChannelStats(int dc, rtcDataChannelStats *stats) {
+	return guard(__func__, [&] {
+		return fillVersioned(stats, [&](rtcDataChannelStats &s) {
+			auto d = getDc(dc);
+			if (!d)
+				return RTC_ERR_INVALID;
+			const auto &traffic = d->traffic();
+			s.stream = d->stream();
+			s.bytesSent = traffic.bytesSent();
+			s.bytesReceived = traffic.bytesReceived();
+			s.messagesSent = traffic.messagesSent();
+			s.messagesReceived = traffic.messagesReceived();
+			s.bufferedAmount = d->bufferedAmount();
+			return RTC_ERR_SUCCESS;
+		});
 	});
 }
 

@@ -94,6 +94,7 @@ int DataChannel::sendPayload(uint32_t ppid, const char *data, size_t length) {
 	}
 	if (!transport->send(uint16_t(stream()), ppid, data, length, sctpReliability()))
 		return RTC_ERR_FAILURE;
+	mTraffic.sent(length);
 	return RTC_ERR_SUCCESS;
 }
 
@@ -272,6 +273,7 @@ void DataChannel::onMessage(uint32_t ppid, const char *data, size_t size) {
 }
 
 void DataChannel::deliver(const char *data, size_t size, bool isString) {
+	mTraffic.received(size);
 	auto cb = mMessageCallback.load();
 	bool queueEmpty;
 	{

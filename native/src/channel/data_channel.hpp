@@ -5,6 +5,7 @@
 #include "common/entity.hpp"
 #include "rtc/rtc.h"
 #include "sctp/sctp_transport.hpp"
+#include "stats/traffic.hpp"
 
 #include <atomic>
 #include <deque>
@@ -44,6 +45,7 @@ public:
 	int setBufferedAmountLowThreshold(int amount);
 	int availableAmount() const;
 	int receive(char *buffer, int *size);
+	const stats::Traffic &traffic() const { return mTraffic; } // rtcGetDataChannelStats
 
 	std::atomic<rtcOpenCallbackFunc> openCallback{nullptr};
 	std::atomic<rtcClosedCallbackFunc> closedCallback{nullptr};
@@ -111,6 +113,7 @@ private:
 	std::shared_ptr<SctpTransport> mPausedTransport; // (mQueueMutex)
 	uint64_t mDropped = 0;     // unreliable messages dropped on a full queue (mQueueMutex)
 	std::shared_ptr<void> mAdmission; // loop thread
+	stats::Traffic mTraffic; // messages sent and delivered on this channel
 	std::vector<char> mScratch; // NUL-terminated copies of string messages, loop thread only
 };
 

@@ -344,4 +344,18 @@ int DtlsTransport::verifyCallback(int, X509_STORE_CTX *ctx) {
 	return 1;
 }
 
+int DtlsTransport::cipherSuite(std::string *name) {
+	std::lock_guard lock(mMutex);
+	if (!mSsl || !mHandshakeDone)
+		return 0;
+	const SSL_CIPHER *cipher = SSL_get_current_cipher(mSsl);
+	if (!cipher)
+		return 0;
+	if (name) {
+		const char *standard = SSL_CIPHER_standard_name(cipher);
+		*name = standard ? standard : SSL_CIPHER_get_name(cipher);
+	}
+	return int(SSL_CIPHER_get_protocol_id(cipher));
+}
+
 } // namespace rtcimpl

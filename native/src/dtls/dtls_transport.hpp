@@ -42,6 +42,9 @@ public:
 	void close();                                 // sends close_notify once; no callback after
 
 	std::string remoteFingerprintSeen() const;
+	// The negotiated cipher suite (IANA number, and its IANA name into *name); 0 before the
+	// handshake completed. Any thread (rtcGetStats).
+	int cipherSuite(std::string *name);
 
 private:
 	static SSL_CTX *sharedContext(const std::shared_ptr<Certificate> &certificate);

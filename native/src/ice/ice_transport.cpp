@@ -151,7 +151,7 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 }
 
 void IceTransport::applyServers(const Config &config) {
-	bool haveStun = false;
+	std::string stunUsed; // libnice takes one STUN server per agent: the first that resolves
 	for (const auto &url : config.iceServers) {
 		std::string error;
 		auto server = IceServer::parse(url, &error);
@@ -163,13 +163,14 @@ void IceTransport::applyServers(const Config &config) {
 			continue;
 		}
 		if (server->type == IceServer::Type::Stun) {
-			if (haveStun) {
-				LOG_WARNING("libnice uses one STUN server; ignoring " + IceServer::redact(url));
+			if (!stunUsed.empty()) {
+				LOG_WARNING("one STUN server per connection (libnice): using " + stunUsed +
+				            ", ignoring " + IceServer::redact(url) + " (docs/ice-servers.md)");
 				continue;
 			}
 			g_object_set(G_OBJECT(mAgent), "stun-server", ip.c_str(), "stun-server-port",
 			             unsigned(server->port), NULL);
-			haveStun = true;
+			stunUsed = IceServer::redact(url);
 		} else {
 			NiceRelayType type = server->transport == IceServer::Transport::Udp ? NICE_RELAY_TYPE_TURN_UDP
 			                     : server->transport == IceServer::Transport::Tcp

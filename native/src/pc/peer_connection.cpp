@@ -482,6 +482,8 @@ void PeerConnection::closeTransports() {
 		ice = std::move(mIce);
 		dtls = std::move(mDtls);
 		sctp = std::move(mSctp);
+		if (sctp)
+			keepFinalStats(*sctp);
 	}
 	// Upper layers first: SCTP's abort still travels through DTLS and ICE.
 	if (sctp)

@@ -66,6 +66,10 @@ public:
 	bool negotiationNeeded() const;
 	int maxDataChannelStream() const;
 	int remoteMaxMessageSize() const;
+	// Statistics (rtcGetStats extension, pc/peer_connection_stats.cpp).
+	void fillStats(rtcStats &stats) const;
+	std::optional<std::string> dtlsCipher() const;
+	void keepFinalStats(const SctpTransport &sctp); // mMutex held: counters outlive the transport
 
 	// Returns the new channel id or an RTC_ERR_* code.
 	int createDataChannel(const char *label, const rtcDataChannelInit *init);
@@ -184,6 +188,7 @@ private:
 	std::atomic<int64_t> mLastReceivedMs{0};
 	std::atomic<uint32_t> mRemoteMaxMessageSize{65536};
 	limits::RemoteChannelBudget mRemoteBudget; // channels the peer opens (DCEP)
+	rtcStats mFinalStats{}; // counters of the closed SCTP transport (mMutex)
 };
 
 } // namespace rtcimpl

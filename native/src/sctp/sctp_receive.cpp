@@ -129,6 +129,7 @@ void SctpTransport::handleData(const char *data, size_t length, uint16_t stream,
 	}
 	auto it = mPartial.find(stream);
 	if (eor && it == mPartial.end() && length <= max) {
+		countReceived(ppid, length);
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, data, length); // the common case: no copy
 		return;
@@ -152,6 +153,7 @@ void SctpTransport::handleData(const char *data, size_t length, uint16_t stream,
 	if (eor) {
 		std::vector<char> whole = std::move(buf);
 		mPartial.erase(it);
+		countReceived(ppid, whole.size());
 		if (mCallbacks.message)
 			mCallbacks.message(stream, ppid, whole.data(), whole.size());
 	}
@@ -262,5 +264,13 @@ void SctpTransport::handleNotification(const void *raw, size_t length) {
 	}
 }
 
+
+void SctpTransport::countReceived(uint32_t ppid, size_t length) {
+	if (ppid == uint32_t(Ppid::Dcep))
+		return;
+	// An empty message travels as one byte (RFC 8831 section 6.6): its payload is 0 bytes.
+	bool empty = ppid == uint32_t(Ppid::StringEmpty) || ppid == uint32_t(Ppid::BinaryEmpty);
+	mTraffic.received(empty ? 0 : length);
+}
 
 } // namespace rtcimpl

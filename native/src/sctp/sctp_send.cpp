@@ -37,6 +37,9 @@ int SctpTransport::trySend(uint16_t stream, uint32_t ppid, const char *data, siz
 
 bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
                          const SctpReliability &reliability) {
+	// Counted once accepted (queued here or taken by usrsctp), with the payload's real size.
+	const bool counted = ppid != uint32_t(Ppid::Dcep);
+	const size_t payload = size;
 	// Empty messages travel as one zero byte with the "empty" PPIDs (RFC 8831 section 6.6).
 	static const char zero = 0;
 	if (size == 0) {
@@ -59,6 +62,8 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		// need not go first (no order across streams).
 		int r = trySend(stream, ppid, data, size, reliability);
 		if (r > 0) {
+			if (counted)
+				mTraffic.sent(payload);
 			if (mSendTuner.count(size))
 				tuneSend();
 			return true;
@@ -72,6 +77,8 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 	                                std::vector<char>(data, data + size)});
 	mHasQueued = true;
 	addBuffered(stream, long(size));
+	if (counted)
+		mTraffic.sent(payload);
 	return true;
 }
 
@@ -216,5 +223,28 @@ void SctpTransport::tuneReceive(std::chrono::steady_clock::time_point at) {
 	}
 }
 
+
+size_t SctpTransport::totalBuffered() const {
+	std::lock_guard lock(mSendMutex);
+	size_t total = 0;
+	for (const auto &[stream, bytes] : mBuffered)
+		total += bytes;
+	return total;
+}
+
+bool SctpTransport::pathInfo(PathInfo &info) const {
+	std::lock_guard lock(mSendMutex);
+	struct sctp_status st{};
+	socklen_t len = sizeof(st);
+	if (mClosed || !mSocket || !mConnected ||
+	    usrsctp_getsockopt(mSocket, IPPROTO_SCTP, SCTP_STATUS, &st, &len) != 0)
+		return false;
+	info.srttMs = st.sstat_primary.spinfo_srtt;
+	info.cwnd = st.sstat_primary.spinfo_cwnd;
+	info.rtoMs = st.sstat_primary.spinfo_rto;
+	info.peerRwnd = st.sstat_rwnd;
+	info.unacked = st.sstat_unackdata;
+	return true;
+}
 
 } // namespace rtcimpl

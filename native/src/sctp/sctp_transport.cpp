@@ -305,6 +305,7 @@ int SctpTransport::connOutput(void *addr, void *buffer, size_t length, uint8_t, 
 	auto t = liveTransport(addr);
 	if (!t)
 		return -1;
+	t->mRetransmissions.observe(buffer, length);
 	sctpStampChecksum(buffer, length);
 	return t->mLowerSend(static_cast<const char *>(buffer), length) ? 0 : -1;
 }

@@ -19,6 +19,8 @@
 
 #include "common/event_loop.hpp"
 #include "sctp/window_tuner.hpp"
+#include "stats/retransmissions.hpp"
+#include "stats/traffic.hpp"
 
 #include "sctp/usrsctp_include.hpp"
 
@@ -75,6 +77,7 @@ public:
 	bool send(uint16_t stream, uint32_t ppid, const char *data, size_t size,
 	          const SctpReliability &reliability);
 	size_t bufferedAmount(uint16_t stream) const;
+	size_t totalBuffered() const; // over every stream (rtcGetStats)
 	// Resets our outgoing side of a stream, after its queued messages. False when the
 	// association is not up (nothing to reset on the wire, and no notification will follow).
 	bool resetStream(uint16_t stream);
@@ -98,6 +101,14 @@ public:
 	void resumeReading();
 	// Timed (maxPacketLifeTime) messages whose lifetime ran out in our send queue: not sent.
 	uint64_t expiredInQueue() const { return mExpired.load(); }
+	// Statistics (rtcGetStats): data channel messages (not DCEP), DATA chunks sent again, and
+	// the primary path as usrsctp's SCTP_STATUS reports it (false before the association is up).
+	const stats::Traffic &traffic() const { return mTraffic; }
+	uint64_t retransmissions() const { return mRetransmissions.count(); }
+	struct PathInfo {
+		uint32_t srttMs = 0, cwnd = 0, rtoMs = 0, peerRwnd = 0, unacked = 0;
+	};
+	bool pathInfo(PathInfo &info) const;
 
 	static void init(); // global usrsctp setup, once (again after finish())
 	// rtcCleanup, once every transport is gone: stops usrsctp's clock on loop 0 (false while
@@ -136,6 +147,7 @@ private:
 	int sendQueued(std::deque<Pending> &queue, std::vector<Change> &changed);
 	void handleNotification(const void *notification, size_t length);
 	void handleData(const char *data, size_t length, uint16_t stream, uint32_t ppid, bool eor);
+	void countReceived(uint32_t ppid, size_t length); // loop thread: one whole message
 	void addBuffered(uint16_t stream, long delta); // mSendMutex held
 	// mSendMutex held: asks usrsctp to reset every stream in mResetReady, in one request.
 	// usrsctp allows one reconfiguration request outstanding (RFC 6525 section 5.1.1) and
@@ -178,6 +190,8 @@ private:
 	bool mSendBlocked = false;                       // usrsctp's buffer was full at the last try
 	bool mRetryArmed = false;                        // a timer will try again
 	std::atomic<uint64_t> mExpired{0};
+	stats::Traffic mTraffic;
+	stats::Retransmissions mRetransmissions; // fed by connOutput
 	std::unordered_map<uint16_t, size_t> mBuffered;
 	std::mutex mSocketMutex; // reads vs close() (after mSendMutex when both are taken)
 	std::set<uint16_t> mResetAfterFlush; // closing streams with messages still queued

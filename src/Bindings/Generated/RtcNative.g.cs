@@ -415,4 +415,31 @@ public static unsafe partial class RtcNative
     [LibraryImport(LibraryName, EntryPoint = "rtcRestartIce")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int rtcRestartIce(int pc);
+
+    /// <summary>
+    /// Extension: fills `stats` (whose `size` the caller set) with the connection's statistics.
+    /// Cheap (no allocation visible to the caller); meant to be called every frame. Returns
+    /// RTC_ERR_SUCCESS, or RTC_ERR_INVALID for an unknown id, a NULL pointer or a size below
+    /// sizeof(int). The addresses of the selected pair come from rtcGetSelectedCandidatePair.
+    /// </summary>
+    /// <remarks>C: <c>int rtcGetStats(int pc, rtcStats *stats)</c>.</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcGetStats")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcGetStats(int pc, rtcStats* stats);
+
+    /// <summary>
+    /// Extension: copies the IANA name of the DTLS cipher suite in use (e.g.
+    /// "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"), with the string getter convention (NULL buffer:
+    /// size needed). RTC_ERR_NOT_AVAIL before the DTLS handshake completed.
+    /// </summary>
+    /// <remarks>C: <c>int rtcGetDtlsCipher(int pc, char *buffer, int size)</c>.</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcGetDtlsCipher")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcGetDtlsCipher(int pc, byte* buffer, int size);
+
+    /// <summary>Extension: fills `stats` (whose `size` the caller set) with the channel's statistics.</summary>
+    /// <remarks>C: <c>int rtcGetDataChannelStats(int dc, rtcDataChannelStats *stats)</c>.</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcGetDataChannelStats")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcGetDataChannelStats(int dc, rtcDataChannelStats* stats);
 }

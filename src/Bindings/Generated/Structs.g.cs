@@ -158,3 +158,112 @@ public unsafe struct rtcSctpSettings
     /// <remarks>C: <c>int heartbeatIntervalMs</c>.</remarks>
     public int heartbeatIntervalMs;
 }
+
+/// <summary>
+/// Extension (docs/stats.md): statistics of a peer connection, filled by rtcGetStats. Versioned:
+/// set `size` to sizeof(rtcStats) before the call. The library fills the fields that both your
+/// version and its own have, and sets `size` to the number of bytes it filled; later versions only
+/// append fields. Counters start at 0 when the connection is created and never go back.
+/// </summary>
+/// <remarks>C: <c>rtcStats</c>; on x86_64-unknown-linux-gnu: sizeof = 88, alignof = 8. Layout checked against libclang by the generator and against the C compiler by the tests. Measure it with <c>sizeof</c>/<c>Unsafe.SizeOf</c>, not <c>Marshal.SizeOf</c>/<c>Marshal.OffsetOf</c>, which describe the marshalling layout (4-byte BOOL).</remarks>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct rtcStats
+{
+    /// <summary>in: sizeof(rtcStats) as the caller knows it; out: bytes filled</summary>
+    /// <remarks>C: <c>int size</c>.</remarks>
+    public int size;
+
+    /// <summary>data channels of the connection that are not closed</summary>
+    /// <remarks>C: <c>int channelCount</c>.</remarks>
+    public int channelCount;
+
+    /// <summary>payload bytes of data channel messages accepted for sending</summary>
+    /// <remarks>C: <c>uint64_t bytesSent</c>.</remarks>
+    public ulong bytesSent;
+
+    /// <summary>payload bytes of data channel messages received</summary>
+    /// <remarks>C: <c>uint64_t bytesReceived</c>.</remarks>
+    public ulong bytesReceived;
+
+    /// <summary>data channel messages accepted for sending (DCEP not counted)</summary>
+    /// <remarks>C: <c>uint64_t messagesSent</c>.</remarks>
+    public ulong messagesSent;
+
+    /// <summary>data channel messages received (DCEP not counted)</summary>
+    /// <remarks>C: <c>uint64_t messagesReceived</c>.</remarks>
+    public ulong messagesReceived;
+
+    /// <summary>SCTP DATA chunks sent again (timeout or fast retransmit)</summary>
+    /// <remarks>C: <c>uint64_t sctpRetransmissions</c>.</remarks>
+    public ulong sctpRetransmissions;
+
+    /// <summary>bytes queued for sending over all channels</summary>
+    /// <remarks>C: <c>int bufferedAmount</c>.</remarks>
+    public int bufferedAmount;
+
+    /// <summary>smoothed RTT of the SCTP path, -1 before the association is up</summary>
+    /// <remarks>C: <c>int sctpSmoothedRttMs</c>.</remarks>
+    public int sctpSmoothedRttMs;
+
+    /// <summary>congestion window in bytes, -1 before the association is up</summary>
+    /// <remarks>C: <c>int sctpCongestionWindow</c>.</remarks>
+    public int sctpCongestionWindow;
+
+    /// <summary>current retransmission timeout, -1 before the association is up</summary>
+    /// <remarks>C: <c>int sctpRtoMs</c>.</remarks>
+    public int sctpRtoMs;
+
+    /// <summary>the peer's advertised receive window in bytes, -1 likewise</summary>
+    /// <remarks>C: <c>int sctpPeerReceiveWindow</c>.</remarks>
+    public int sctpPeerReceiveWindow;
+
+    /// <summary>DATA chunks sent and not yet acknowledged, -1 likewise</summary>
+    /// <remarks>C: <c>int sctpUnackedChunks</c>.</remarks>
+    public int sctpUnackedChunks;
+
+    /// <summary>IANA number of the DTLS cipher suite, 0 before the handshake</summary>
+    /// <remarks>C: <c>int dtlsCipherSuite</c>.</remarks>
+    public int dtlsCipherSuite;
+
+    /// <summary>port of the selected pair's local candidate, 0 without a pair</summary>
+    /// <remarks>C: <c>int localPort</c>.</remarks>
+    public int localPort;
+
+    /// <summary>port of the selected pair's remote candidate, 0 without a pair</summary>
+    /// <remarks>C: <c>int remotePort</c>.</remarks>
+    public int remotePort;
+}
+
+/// <summary>Extension: statistics of a data channel, filled by rtcGetDataChannelStats; versioned as rtcStats.</summary>
+/// <remarks>C: <c>rtcDataChannelStats</c>; on x86_64-unknown-linux-gnu: sizeof = 48, alignof = 8. Layout checked against libclang by the generator and against the C compiler by the tests. Measure it with <c>sizeof</c>/<c>Unsafe.SizeOf</c>, not <c>Marshal.SizeOf</c>/<c>Marshal.OffsetOf</c>, which describe the marshalling layout (4-byte BOOL).</remarks>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct rtcDataChannelStats
+{
+    /// <summary>in: sizeof(rtcDataChannelStats) as the caller knows it; out: bytes filled</summary>
+    /// <remarks>C: <c>int size</c>.</remarks>
+    public int size;
+
+    /// <summary>SCTP stream id, -1 while not assigned</summary>
+    /// <remarks>C: <c>int stream</c>.</remarks>
+    public int stream;
+
+    /// <summary>payload bytes of messages accepted for sending on this channel</summary>
+    /// <remarks>C: <c>uint64_t bytesSent</c>.</remarks>
+    public ulong bytesSent;
+
+    /// <summary>payload bytes of messages received on this channel</summary>
+    /// <remarks>C: <c>uint64_t bytesReceived</c>.</remarks>
+    public ulong bytesReceived;
+
+    /// <summary>messages accepted for sending on this channel</summary>
+    /// <remarks>C: <c>uint64_t messagesSent</c>.</remarks>
+    public ulong messagesSent;
+
+    /// <summary>messages received on this channel</summary>
+    /// <remarks>C: <c>uint64_t messagesReceived</c>.</remarks>
+    public ulong messagesReceived;
+
+    /// <summary>bytes queued for sending on this channel</summary>
+    /// <remarks>C: <c>int bufferedAmount</c>.</remarks>
+    public int bufferedAmount;
+}
