@@ -279,7 +279,8 @@ static void untrusted_case(const char *url) {
 
 static void bad_inputs(int tcpPort) {
 	const char *bad[] = {"turn:u:p@127.0.0.1:%d?transport=sctp", "turn:u:p@127.0.0.1:%d?transport=",
-	                     "turns:u:p@:%d", "turn:u:p@127.0.0.1:%d0000"};
+	                     "turns:u:p@:%d", "turn:u:p@127.0.0.1:%d0000",
+	                     "turns:u:p@127.0.0.1:%d?transport=udp", "turnx:u:p@127.0.0.1:%d"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; ++i) {
 		char url[128];
 		snprintf(url, sizeof url, bad[i], tcpPort);
