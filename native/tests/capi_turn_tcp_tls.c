@@ -6,7 +6,8 @@
  *     certificate issued by a CA this test makes with openssl and adds with rtcSetTurnCaFile:
  *     connects and the data crosses hash-checked.
  *  3. The same server without the CA added: its certificate is untrusted, so both peers fail
- *     (bounded) instead of connecting, and neither signals a relayed candidate.
+ *     (bounded) instead of connecting, and neither signals a relayed candidate. Likewise a server
+ *     whose certificate, from the added CA, names another host than the URL's.
  *  4. enableIceTcp, host candidates only, every UDP candidate dropped from the signalling: the
  *     peers connect over ICE-TCP (the selected pair is TCP) and the data crosses hash-checked.
  *  5. Bad inputs: an unknown transport, a malformed URL and an unreadable CA file are refused.
@@ -256,8 +257,8 @@ static void RTC_API count_candidate(int pc, const char *cand, const char *mid, v
 		__atomic_add_fetch(&relay_candidates_seen, 1, __ATOMIC_SEQ_CST);
 }
 
-static void untrusted_case(const char *url) {
-	printf("== turns: with an untrusted certificate: %s\n", url);
+static void untrusted_case(const char *what, const char *url) {
+	printf("== turns: refused, %s: %s\n", what, url);
 	rtcConfiguration c = loopback_config();
 	const char *servers[] = {url};
 	c.iceServers = servers;
@@ -273,7 +274,7 @@ static void untrusted_case(const char *url) {
 	CHECK(peer_wait_state(&p.a, RTC_FAILED, 60));
 	CHECK(peer_wait_state(&p.b, RTC_FAILED, 60));
 	CHECK_EQ(__atomic_load_n(&relay_candidates_seen, __ATOMIC_SEQ_CST), 0);
-	printf("ok untrusted turns: server refused, both peers failed after %.1f s\n", now_s() - t);
+	printf("ok turns: server refused (%s), both peers failed after %.1f s\n", what, now_s() - t);
 	pair_destroy(&p);
 }
 
@@ -310,7 +311,8 @@ static int have(const char *tool) {
 	return system(cmd) == 0;
 }
 
-/* A CA and a server certificate for IP 127.0.0.1 (and DNS localhost) signed by it. */
+/* A CA, a server certificate for IP 127.0.0.1 (and DNS localhost) signed by it, and one for
+ * another name (turn.invalid) signed by the same CA. */
 static void make_certificates(void) {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
@@ -321,7 +323,12 @@ static void make_certificates(void) {
 	         "-keyout server.key -out server.csr -subj '/CN=127.0.0.1' && "
 	         "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && "
 	         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-	         "-out server.pem -days 2 -extfile ext.cnf",
+	         "-out server.pem -days 2 -extfile ext.cnf && "
+	         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	         "-keyout other.key -out other.csr -subj '/CN=turn.invalid' && "
+	         "printf 'subjectAltName=DNS:turn.invalid\\n' > other.cnf && "
+	         "openssl x509 -req -in other.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+	         "-out other.pem -days 2 -extfile other.cnf",
 	         g_dir);
 	char quiet[4200];
 	snprintf(quiet, sizeof quiet, "(%s) >'%s/openssl.log' 2>&1", cmd, g_dir);
@@ -361,6 +368,17 @@ int main(void) {
 	                         "--no-udp", "--no-tcp", "--cert", cert, "--pkey", key, NULL};
 	pid_t tlsServer = start_coturn("coturn-tls", tlsPort, tlsOnly, 50700);
 
+	int otherPort = free_port(plainPort + 1), otherPlainPort = free_port(otherPort + 1);
+	char otherPortArg[16], otherPlainPortArg[16], otherCert[300], otherKey[300];
+	snprintf(otherPortArg, sizeof otherPortArg, "%d", otherPort);
+	snprintf(otherPlainPortArg, sizeof otherPlainPortArg, "%d", otherPlainPort);
+	snprintf(otherCert, sizeof otherCert, "%s/other.pem", g_dir);
+	snprintf(otherKey, sizeof otherKey, "%s/other.key", g_dir);
+	const char *otherName[] = {"--listening-port", otherPlainPortArg, "--tls-listening-port",
+	                           otherPortArg, "--no-udp", "--no-tcp", "--cert", otherCert, "--pkey",
+	                           otherKey, NULL};
+	pid_t otherServer = start_coturn("coturn-tls-other-name", otherPort, otherName, 50800);
+
 	char url[128];
 	bad_inputs(tcpPort);
 
@@ -372,12 +390,19 @@ int main(void) {
 	relay_case("TURN over TLS, test CA added", url);
 
 	CHECK_EQ(rtcSetTurnCaFile(NULL), RTC_ERR_SUCCESS);
-	untrusted_case(url);
+	untrusted_case("untrusted CA", url);
+
+	/* A certificate from the trusted CA, but for another name than the URL's host. */
+	CHECK_EQ(rtcSetTurnCaFile(ca), RTC_ERR_SUCCESS);
+	snprintf(url, sizeof url, "turns:u:p@127.0.0.1:%d", otherPort);
+	untrusted_case("certificate for another name", url);
+	CHECK_EQ(rtcSetTurnCaFile(NULL), RTC_ERR_SUCCESS);
 
 	ice_tcp_case();
 
 	stop_coturn(tcpServer);
 	stop_coturn(tlsServer);
+	stop_coturn(otherServer);
 	rtcCleanup();
 	char rm[300];
 	snprintf(rm, sizeof rm, "rm -rf '%s'", g_dir);

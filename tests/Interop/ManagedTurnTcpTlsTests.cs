@@ -220,7 +220,7 @@ public sealed class ManagedTurnTcpTlsTests(ITestOutputHelper output) : IDisposab
     {
         Peers.Require("coturn");
         int port = FreePort(35400);
-        using var turn = new TurnServer(50800, port, "--listening-port", port.ToString(), "--no-udp", "--no-tls");
+        using var turn = new TurnServer(51000, port, "--listening-port", port.ToString(), "--no-udp", "--no-tls");
         RelayRoundTrip($"turn:127.0.0.1:{port}?transport=tcp", turn);
     }
 
@@ -230,7 +230,7 @@ public sealed class ManagedTurnTcpTlsTests(ITestOutputHelper output) : IDisposab
         Peers.Require("coturn");
         var (ca, cert, key) = MakeCertificates();
         int tls = FreePort(35500), plain = FreePort(tls + 1);
-        using var turn = new TurnServer(50900, tls, "--listening-port", plain.ToString(), "--tls-listening-port", tls.ToString(),
+        using var turn = new TurnServer(51100, tls, "--listening-port", plain.ToString(), "--tls-listening-port", tls.ToString(),
             "--no-udp", "--no-tcp", "--cert", cert, "--pkey", key);
         string url = $"turns:127.0.0.1:{tls}";
 
