@@ -35,13 +35,19 @@
 
 static char g_dir[256];
 
-static int tcp_port_free(int port) {
-	int s = socket(AF_INET, SOCK_STREAM, 0);
+static struct sockaddr_in loopback(int port) {
 	struct sockaddr_in a;
 	memset(&a, 0, sizeof a);
 	a.sin_family = AF_INET;
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+/* Both TCP and UDP free: coturn opens both kinds on a listening port unless told not to. */
+static int tcp_port_free(int port) {
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = loopback(port);
 	int ok = bind(s, (struct sockaddr *)&a, sizeof a) == 0;
 	close(s);
 	if (!ok)
@@ -62,11 +68,7 @@ static int free_port(int from) {
 
 static int tcp_accepts(int port) {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	struct sockaddr_in a = loopback(port);
 	int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
 	close(s);
 	return ok;
@@ -212,19 +214,8 @@ static void RTC_API tcp_only_description(int pc, const char *sdp, const char *ty
 static void RTC_API tcp_only_candidate(int pc, const char *cand, const char *mid, void *ptr) {
 	peer_t *p = ptr;
 	(void)pc;
-	if (contains_ci(cand, " udp "))
-		return;
-	peer_t *o = p->other;
-	pthread_mutex_lock(&o->mutex);
-	if (!o->has_remote && o->npending < 64) {
-		o->pending[o->npending] = strdup(cand);
-		o->pending_mid[o->npending] = strdup(mid ? mid : "");
-		o->npending++;
-		pthread_mutex_unlock(&o->mutex);
-		return;
-	}
-	pthread_mutex_unlock(&o->mutex);
-	rtcAddRemoteCandidate(o->pc, cand, mid);
+	if (!contains_ci(cand, " udp "))
+		peer_forward_candidate(p->other, cand, mid);
 }
 
 static void ice_tcp_case(void) {
