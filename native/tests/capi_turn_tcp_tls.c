@@ -7,7 +7,8 @@
  *     connects and the data crosses hash-checked.
  *  3. The same server without the CA added: its certificate is untrusted, so both peers fail
  *     (bounded) instead of connecting, and neither signals a relayed candidate. Likewise a server
- *     whose certificate, from the added CA, names another host than the URL's.
+ *     whose certificate, from the added CA, names another host than the URL's. With the CA in
+ *     the system store instead (OpenSSL's SSL_CERT_FILE) the server is trusted again.
  *  4. enableIceTcp, host candidates only, every UDP candidate dropped from the signalling: the
  *     peers connect over ICE-TCP (the selected pair is TCP) and the data crosses hash-checked.
  *  5. Bad inputs: an unknown transport, a malformed URL and an unreadable CA file are refused.
@@ -388,6 +389,12 @@ int main(void) {
 	snprintf(url, sizeof url, "turns:u:p@127.0.0.1:%d", otherPort);
 	untrusted_case("certificate for another name", url);
 	CHECK_EQ(rtcSetTurnCaFile(NULL), RTC_ERR_SUCCESS);
+
+	/* The system trust store is consulted: OpenSSL's SSL_CERT_FILE stands in for it here. */
+	setenv("SSL_CERT_FILE", ca, 1);
+	snprintf(url, sizeof url, "turns:u:p@127.0.0.1:%d", tlsPort);
+	relay_case("TURN over TLS, test CA in the system store (SSL_CERT_FILE)", url);
+	unsetenv("SSL_CERT_FILE");
 
 	ice_tcp_case();
 

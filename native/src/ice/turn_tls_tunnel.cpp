@@ -2,21 +2,26 @@
 
 #include "common/log.hpp"
 
+// Windows headers first: OpenSSL's headers undo wincrypt.h's X509_NAME & co. macros.
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <wincrypt.h>
+#else
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/stat.h>
+#endif
+
 #include <gio/gio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
-
-#ifdef _WIN32
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#endif
 
 namespace rtcimpl {
 
@@ -39,6 +44,50 @@ std::string sslErrors() {
 		out += buf;
 	}
 	return out.empty() ? "unknown error" : out;
+}
+
+#ifndef _WIN32
+bool exists(const char *path) {
+	struct stat st;
+	return path && stat(path, &st) == 0;
+}
+#endif
+
+// The system trust store. OpenSSL is linked statically from Debian, so its compiled-in default
+// paths (/usr/lib/ssl/...) exist only on Debian-like systems: elsewhere the distribution's CA
+// bundle is loaded from where it usually lives, and on Windows the ROOT system store is copied.
+// SSL_CERT_FILE / SSL_CERT_DIR override the defaults, as for any OpenSSL program.
+void loadSystemTrust(SSL_CTX *ctx) {
+	SSL_CTX_set_default_verify_paths(ctx);
+#ifdef _WIN32
+	if (HCERTSTORE root = CertOpenSystemStoreW(0, L"ROOT")) {
+		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+		PCCERT_CONTEXT cert = nullptr;
+		while ((cert = CertEnumCertificatesInStore(root, cert))) {
+			const unsigned char *der = cert->pbCertEncoded;
+			if (X509 *x = d2i_X509(nullptr, &der, long(cert->cbCertEncoded))) {
+				X509_STORE_add_cert(store, x);
+				X509_free(x);
+			}
+		}
+		CertCloseStore(root, 0);
+	}
+#else
+	if (getenv("SSL_CERT_FILE") || getenv("SSL_CERT_DIR") || exists(X509_get_default_cert_file()) ||
+	    exists(X509_get_default_cert_dir()))
+		return;
+	static const char *const bundles[] = {
+	    "/etc/ssl/certs/ca-certificates.crt",                // Debian, Ubuntu, Arch, Alpine
+	    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // Fedora, RHEL
+	    "/etc/pki/tls/certs/ca-bundle.crt",                  // older RHEL
+	    "/etc/ssl/ca-bundle.pem",                            // openSUSE
+	    "/etc/ssl/cert.pem",                                 // macOS, Alpine, BSDs
+	};
+	for (const char *bundle : bundles)
+		if (exists(bundle) && SSL_CTX_load_verify_locations(ctx, bundle, nullptr) == 1)
+			break;
+#endif
+	ERR_clear_error();
 }
 
 bool wouldBlock(GError *err) { return err && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK); }
@@ -259,8 +308,7 @@ TurnTlsTunnel::TurnTlsTunnel(EventLoop &loop, const std::string &host, const std
 		throw std::runtime_error("turns: cannot create a TLS context: " + sslErrors());
 	SSL_CTX_set_min_proto_version(mCtx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(mCtx, SSL_VERIFY_PEER, nullptr);
-	if (SSL_CTX_set_default_verify_paths(mCtx) != 1)
-		LOG_WARNING("turns: the system trust store could not be loaded: " + sslErrors());
+	loadSystemTrust(mCtx);
 	if (auto ca = extraCaFile(); !ca.empty() && SSL_CTX_load_verify_locations(mCtx, ca.c_str(), nullptr) != 1)
 		LOG_WARNING("turns: CA file \"" + ca + "\" could not be loaded: " + sslErrors());
 	ERR_clear_error();
