@@ -163,16 +163,21 @@ static int contains_ci(const char *s, const char *word) {
 	return 0;
 }
 
-/* Relay-only pair through url: connects, checks the selected pairs are relayed, data both ways. */
-static void relay_case(const char *what, const char *url) {
-	printf("== %s: %s\n", what, url);
+/* Two relay-only peers on 127.0.0.1 with url as their only ICE server. */
+static void relay_pair_init(pair_t *p, const char *url) {
 	rtcConfiguration c = loopback_config();
 	const char *servers[] = {url};
 	c.iceServers = servers;
 	c.iceServersCount = 1;
 	c.iceTransportPolicy = RTC_TRANSPORT_POLICY_RELAY;
+	pair_init(p, &c, &c);
+}
+
+/* Relay-only pair through url: connects, checks the selected pairs are relayed, data both ways. */
+static void relay_case(const char *what, const char *url) {
+	printf("== %s: %s\n", what, url);
 	pair_t p;
-	pair_init(&p, &c, &c);
+	relay_pair_init(&p, url);
 	channel_t *remote = NULL;
 	channel_t *local = pair_open_channel(&p, "relay", 0, &remote);
 	char l[256], r[256];
@@ -251,13 +256,8 @@ static void RTC_API count_candidate(int pc, const char *cand, const char *mid, v
 
 static void untrusted_case(const char *what, const char *url) {
 	printf("== turns: refused, %s: %s\n", what, url);
-	rtcConfiguration c = loopback_config();
-	const char *servers[] = {url};
-	c.iceServers = servers;
-	c.iceServersCount = 1;
-	c.iceTransportPolicy = RTC_TRANSPORT_POLICY_RELAY;
 	pair_t p;
-	pair_init(&p, &c, &c);
+	relay_pair_init(&p, url);
 	CHECK_EQ(rtcSetLocalCandidateCallback(p.a.pc, count_candidate), 0);
 	CHECK_EQ(rtcSetLocalCandidateCallback(p.b.pc, count_candidate), 0);
 	double t = now_s();
