@@ -19,5 +19,5 @@ else()
   find_package(OpenSSL REQUIRED)
   find_package(unofficial-usrsctp CONFIG REQUIRED)
   target_link_libraries(webrtcnative_deps INTERFACE PkgConfig::NICE unofficial::usrsctp::usrsctp
-    OpenSSL::SSL OpenSSL::Crypto ws2_32 iphlpapi bcrypt)
+    OpenSSL::SSL OpenSSL::Crypto ws2_32 iphlpapi bcrypt crypt32)
 endif()

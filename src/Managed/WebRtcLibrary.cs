@@ -6,7 +6,7 @@ using WebRtcNative.Bindings;
 namespace WebRtcNative;
 
 /// <summary>Process-wide settings and lifetime of the library.</summary>
-public static class WebRtcLibrary
+public static partial class WebRtcLibrary
 {
     /// <summary>Default of <see cref="ReceiveBudgetBytes"/> (256 MiB).</summary>
     public const long DefaultReceiveBudgetBytes = ReceiveBudget.DefaultLimit;

@@ -418,6 +418,15 @@ typedef struct {
 /** Extension: fills `stats` (whose `size` the caller set) with the channel's statistics. */
 RTC_C_EXPORT int rtcGetDataChannelStats(int dc, rtcDataChannelStats *stats);
 
+/**
+ * Extension: adds the certificate authorities in the PEM file `pemFile` to the trust anchors that
+ * "turns:" (TURN over TLS) server certificates are checked against, besides the system trust
+ * store; NULL or "" removes them again. Process-wide; applies to peer connections created
+ * afterwards. Returns RTC_ERR_SUCCESS, or RTC_ERR_INVALID (setting unchanged) when the file cannot
+ * be read or holds no certificate. docs/turn-tcp-tls.md says what is verified.
+ */
+RTC_C_EXPORT int rtcSetTurnCaFile(const char *pemFile);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

@@ -70,6 +70,8 @@ std::optional<IceServer> IceServer::parse(const std::string &url, std::string *e
 		rest = rest.substr(0, q);
 		if (query == "transport=tcp" && s.transport != Transport::Tls)
 			s.transport = Transport::Tcp;
+		else if (query == "transport=udp" && s.transport == Transport::Tls)
+			return fail("turns: with transport=udp would be TURN over DTLS, which is not supported");
 		else if (query != "transport=udp" && query != "transport=tcp")
 			return fail("unsupported query \"" + redact(query) + "\"");
 	}

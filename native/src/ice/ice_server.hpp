@@ -1,6 +1,7 @@
 // ICE server URLs: "stun:host[:port]", "turn[s]:[user:pass@]host[:port][?transport=udp|tcp]".
 // "stuns:" (STUN over TLS, RFC 7064) is refused: libnice has no TLS for STUN, and a silent
-// downgrade to plain STUN would be a surprise.
+// downgrade to plain STUN would be a surprise. "turns:" is TURN over TLS over TCP (see
+// ice/turn_tls_tunnel.hpp); "turns:...?transport=udp" (TURN over DTLS) is refused.
 #pragma once
 
 #include <cstdint>

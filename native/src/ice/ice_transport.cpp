@@ -2,6 +2,7 @@
 #include "common/event_loop.hpp"
 #include "common/log.hpp"
 #include "ice/ice_server.hpp"
+#include "ice/turn_tls_tunnel.hpp"
 #include "ice/mdns_message.hpp"
 #include "sdp/description.hpp"
 
@@ -172,11 +173,18 @@ void IceTransport::applyServers(const Config &config) {
 			             unsigned(server->port), NULL);
 			stunUsed = IceServer::redact(url);
 		} else {
-			NiceRelayType type = server->transport == IceServer::Transport::Udp ? NICE_RELAY_TYPE_TURN_UDP
-			                     : server->transport == IceServer::Transport::Tcp
-			                         ? NICE_RELAY_TYPE_TURN_TCP
-			                         : NICE_RELAY_TYPE_TURN_TLS;
-			nice_agent_set_relay_info(mAgent, mStream, 1, ip.c_str(), server->port,
+			NiceRelayType type = server->transport == IceServer::Transport::Udp
+			                         ? NICE_RELAY_TYPE_TURN_UDP
+			                         : NICE_RELAY_TYPE_TURN_TCP;
+			uint16_t port = server->port;
+			if (server->transport == IceServer::Transport::Tls) {
+				// libnice's own TURN_TLS is plain TCP: the TLS comes from a verifying tunnel.
+				auto tunnel = std::make_unique<TurnTlsTunnel>(mLoop, server->host, ip, port);
+				ip = tunnel->localIp();
+				port = tunnel->localPort();
+				mTurnTunnels.push_back(std::move(tunnel));
+			}
+			nice_agent_set_relay_info(mAgent, mStream, 1, ip.c_str(), port,
 			                          server->username.c_str(), server->password.c_str(), type);
 		}
 	}
@@ -206,6 +214,7 @@ void IceTransport::close() {
 		                                     nullptr, self);
 		nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
 		nice_agent_remove_stream(agent, stream);
+		mTurnTunnels.clear(); // their sockets and sources belong to this loop
 		// Pending mDNS queries end on the loop, after whatever loop work is running now.
 		auto names = std::make_shared<decltype(mMdnsNames)>(std::move(mMdnsNames));
 		mMdnsNames.clear();

@@ -17,6 +17,7 @@ typedef struct _NiceAgent NiceAgent;
 
 #include "common/event_loop.hpp"
 #include "ice/mdns_resolver.hpp"
+#include "ice/turn_tls_tunnel.hpp"
 
 namespace rtcimpl {
 
@@ -133,6 +134,7 @@ private:
 		std::string address; // resolved (empty: not yet, or not resolvable)
 	};
 	std::map<std::string, MdnsName> mMdnsNames;
+	std::vector<std::unique_ptr<TurnTlsTunnel>> mTurnTunnels; // one per turns: server; loop thread
 	int mMdnsCandidateCount = 0; // remote mDNS candidates seen, resolved or not
 	bool mPeerGatheringDoneSent = false;
 };

@@ -107,9 +107,11 @@ static void on_candidate(int pc, const char *cand, const char *mid, void *ptr) {
 	pthread_mutex_lock(&p->mutex);
 	p->candidates++;
 	pthread_mutex_unlock(&p->mutex);
-	if (!p->auto_signal)
-		return;
-	peer_t *o = p->other;
+	if (p->auto_signal)
+		peer_forward_candidate(p->other, cand, mid);
+}
+
+void peer_forward_candidate(peer_t *o, const char *cand, const char *mid) {
 	pthread_mutex_lock(&o->mutex);
 	if (!o->has_remote && o->npending < 64) {
 		o->pending[o->npending] = strdup(cand);

@@ -94,6 +94,9 @@ rtcConfiguration loopback_config(void);
 /* Sets a description as o's remote one, then hands o the candidates that waited for it (what
  * the default signaling does; for tests that alter descriptions in flight). */
 int peer_deliver_description(peer_t *o, const char *sdp, const char *type);
+/* Hands o a candidate of its peer: held until o has the remote description, as the default
+ * signaling does (for tests that filter candidates in flight). */
+void peer_forward_candidate(peer_t *o, const char *cand, const char *mid);
 
 /* Waits until both peers are RTC_CONNECTED (returns 1) or the timeout passes (0). */
 int pair_wait_connected(pair_t *p, double timeout_s);

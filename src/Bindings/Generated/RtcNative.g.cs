@@ -442,4 +442,28 @@ public static unsafe partial class RtcNative
     [LibraryImport(LibraryName, EntryPoint = "rtcGetDataChannelStats")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int rtcGetDataChannelStats(int dc, rtcDataChannelStats* stats);
+
+    /// <summary>
+    /// Extension: adds the certificate authorities in the PEM file `pemFile` to the trust anchors that
+    /// "turns:" (TURN over TLS) server certificates are checked against, besides the system trust
+    /// store; NULL or "" removes them again. Process-wide; applies to peer connections created
+    /// afterwards. Returns RTC_ERR_SUCCESS, or RTC_ERR_INVALID (setting unchanged) when the file cannot
+    /// be read or holds no certificate. docs/turn-tcp-tls.md says what is verified.
+    /// </summary>
+    /// <remarks>C: <c>int rtcSetTurnCaFile(const char *pemFile)</c>.</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcSetTurnCaFile")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcSetTurnCaFile(byte* pemFile);
+
+    /// <summary>
+    /// Extension: adds the certificate authorities in the PEM file `pemFile` to the trust anchors that
+    /// "turns:" (TURN over TLS) server certificates are checked against, besides the system trust
+    /// store; NULL or "" removes them again. Process-wide; applies to peer connections created
+    /// afterwards. Returns RTC_ERR_SUCCESS, or RTC_ERR_INVALID (setting unchanged) when the file cannot
+    /// be read or holds no certificate. docs/turn-tcp-tls.md says what is verified.
+    /// </summary>
+    /// <remarks>C: <c>int rtcSetTurnCaFile(const char *pemFile)</c>. Convenience overload: the <c>const char*</c> parameters are passed as NUL-terminated UTF-8 copies of <see cref="string"/> values (<see langword="null"/> passes NULL).</remarks>
+    [LibraryImport(LibraryName, EntryPoint = "rtcSetTurnCaFile", StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int rtcSetTurnCaFile(string? pemFile);
 }
