@@ -87,6 +87,13 @@ def main():
             t = msg.get("type")
             if t == "event" and msg.get("event") == "version":
                 versions[src] = "%s %s" % (msg.get("peer"), msg.get("version"))
+            if src == "peer" and t == "event" and msg.get("event") == "timeline":
+                # the browser's own setup timeline (epoch ms), shown from its first step
+                pts = sorted(msg.get("points") or [], key=lambda p: p[1])
+                if pts:
+                    print("  peer timeline: %s" % ", ".join("%s %+.1f ms" % (s, t - pts[0][1]) for s, t in pts),
+                          flush=True)
+                print("  peer stats: %s" % json.dumps(msg.get("stats"), sort_keys=True), flush=True)
             if src == "ours" and t == "result":
                 results.append(msg)
                 if args.forward_results:
