@@ -5,6 +5,7 @@ timeline of the median run; per self-pairing the times selfpair.sh prints. Root;
 the namespace lock of the scripts it calls.
 
   setup_times.py [--runs N] [--rows SPEC,...] [--selfpair pion,aiortc,chromium] [--out FILE]
+N rounds; each round runs every row and every self-pairing once (so that they share the load).
   row SPEC: PEER/SIDE/ROLE, e.g. pion/c/offerer, chromium/managed/answerer ("all": the 12 rows)
 Chromium rows run as in the matrix (tests/Interop/InteropRunner.cs): mDNS off for the C driver,
 default mDNS for C#, unless WRN_CHROMIUM_MDNS is set.
@@ -81,34 +82,50 @@ def main():
     rows = ALL if args.rows == "all" else [r for r in args.rows.split(",") if r]
     log = open(os.path.join(tempfile.gettempdir(), "wrn-setup-times.log"), "a")
     print("load: %s" % open("/proc/loadavg").read().strip(), flush=True)
-    every = {}
-    for spec in rows:
-        runs = []
-        for _ in range(args.runs):
+    every = {spec: [] for spec in rows}
+    pairs = {peer: [] for peer in args.selfpair.split(",") if peer}
+    # Rounds: every row and self-pairing once per round, so that both see the same load.
+    for _ in range(args.runs):
+        for spec in rows:
             r = run_row(spec, log)
-            runs.append(r)
-            print("  %s run: %s ms, rtx %s, remote %s, pass %s" % (spec, r.get("ms"), r.get("rtx"),
-                  r.get("remote_type"), r.get("pass")), flush=True)
-        every[spec] = runs
+            every[spec].append(r)
+            print("  %s run: %s ms, rtx %s, remote %s, pass %s; load %s" % (
+                spec, r.get("ms"), r.get("rtx"), r.get("remote_type"), r.get("pass"),
+                open("/proc/loadavg").read().split()[0]), flush=True)
+        for peer in pairs:
+            p = subprocess.run(["flock", "/tmp/wrn-netns.lock",
+                                os.path.join(ROOT, "scripts/interop/selfpair.sh"), peer, "1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=900)
+            text = p.stdout.decode("utf-8", "replace")
+            m = {k: float(v) for k, v in re.findall(r"\b([ab]) connected \+([\d.]+) ms", text)}
+            pairs[peer].append({"text": text, "a": m.get("a"), "b": m.get("b")})
+            print(text.rstrip(), flush=True)
+            print("  load %s" % open("/proc/loadavg").read().split()[0], flush=True)
+    print("\n=== summary ===")
+    for spec, runs in every.items():
         ms = [r["ms"] for r in runs if r.get("ms") is not None]
         med = statistics.median(ms) if ms else None
-        print("%s: %s -> median %s ms; load %s" % (spec, ms, med, open("/proc/loadavg").read().split()[0]),
-              flush=True)
+        ours = [float(m.group(1)) for r in runs
+                for m in [re.search(r"state connected \+([\d.]+) ms", r.get("timeline") or "")] if m]
+        print("%s: connected in %s -> median %s ms; our timeline to connected %s (median %s); rtx %s" % (
+            spec, ms, med, ours, statistics.median(ours) if ours else None, [r.get("rtx") for r in runs]),
+            flush=True)
         if ms:
             mid = min((r for r in runs if r.get("ms") is not None), key=lambda r: abs(r["ms"] - med))
             print("  timeline (median run): %s" % mid.get("timeline"), flush=True)
             if mid.get("peer_timeline"):
-                pts = mid["peer_timeline"].get("points", [])
+                pts = sorted(mid["peer_timeline"].get("points", []), key=lambda p: p[1])
                 t0 = pts[0][1] if pts else 0
                 print("  peer timeline: %s" % ", ".join("%s %+.1f" % (s, t - t0) for s, t in pts), flush=True)
                 print("  peer stats: %s" % json.dumps(mid["peer_timeline"].get("stats"), sort_keys=True), flush=True)
-    for peer in [p for p in args.selfpair.split(",") if p]:
-        p = subprocess.run(["flock", "/tmp/wrn-netns.lock", os.path.join(ROOT, "scripts/interop/selfpair.sh"),
-                            peer, str(args.runs)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=900)
-        text = p.stdout.decode("utf-8", "replace")
-        every["selfpair/" + peer] = text
-        print(text, flush=True)
-        print("load %s" % open("/proc/loadavg").read().split()[0], flush=True)
+    for peer, runs in pairs.items():
+        a = [r["a"] for r in runs if r["a"] is not None]
+        b = [r["b"] for r in runs if r["b"] is not None]
+        both = [max(r["a"], r["b"]) for r in runs if r["a"] is not None and r["b"] is not None]
+        print("%s<->%s: offerer connected %s (median %s), answerer %s (median %s), both %s (median %s)" % (
+            peer, peer, a, statistics.median(a) if a else None, b, statistics.median(b) if b else None,
+            both, statistics.median(both) if both else None), flush=True)
+    every.update({"selfpair/" + k: v for k, v in pairs.items()})
     if args.out:
         with open(args.out, "w") as f:
             json.dump(every, f, indent=1)
