@@ -63,19 +63,11 @@ for _ in $(seq 100); do
 done
 ip -n wrn-a route add default via 10.77.0.2 dev wrn-va || { echo "SETUP-ERROR: default route in wrn-a"; exit 2; }
 ip -n wrn-b route add default via 10.77.0.1 dev wrn-vb || { echo "SETUP-ERROR: default route in wrn-b"; exit 2; }
-mdns_flags=()
-case "${WRN_CHROMIUM_MDNS:-default}" in
-default) ;;
-off) mdns_flags=(--disable-features=WebRtcHideLocalIpsWithMdns) ;;
-*) echo "SETUP-ERROR: WRN_CHROMIUM_MDNS must be default or off" >&2; exit 2 ;;
-esac
-echo "chromium mDNS candidates: ${WRN_CHROMIUM_MDNS:-default}"
+. "$root/scripts/interop/chromium-flags.sh" 2>&1 || exit 2
 browser() { # namespace room log
 	local profile
 	profile="$(mktemp -d /tmp/wrn-chromium-profile.XXXXXX)"; profiles+=("$profile")
-	ip netns exec "$1" "$chromium_bin" --headless --no-sandbox --disable-gpu \
-		--disable-background-networking --disable-component-update --disable-sync --no-first-run \
-		"${mdns_flags[@]}" --user-data-dir="$profile" --window-size=1280,760 \
+	ip netns exec "$1" "$chromium_bin" "${chromium_flags[@]}" --user-data-dir="$profile" \
 		"http://10.77.0.1:8080/?room=$2" >"$3" 2>&1 &
 	pids+=($!)
 }

@@ -57,6 +57,9 @@ def run_row(spec, log):
             out["remote_type"] = m.group(1) if m else "?"
         elif r.get("check") == "timeline":
             out["timeline"] = d
+        elif r.get("check") == "clock":
+            m = re.search(r"reference at ([\d.]+) epoch ms", d)
+            out["clock"] = float(m.group(1)) if m else None
         elif r.get("check") == "retransmissions":
             m = re.search(r"(\d+) DTLS flight\(s\) and (\d+) ICE", d)
             out["rtx"] = (int(m.group(1)), int(m.group(2))) if m else None
@@ -106,7 +109,7 @@ def main():
         ms = [r["ms"] for r in runs if r.get("ms") is not None]
         med = statistics.median(ms) if ms else None
         ours = [float(m.group(1)) for r in runs
-                for m in [re.search(r"state connected \+([\d.]+) ms", r.get("timeline") or "")] if m]
+                for m in [re.search(r"(?:^|, )state connected \+([\d.]+) ms", r.get("timeline") or "")] if m]
         print("%s: connected in %s -> median %s ms; our timeline to connected %s (median %s); rtx %s" % (
             spec, ms, med, ours, statistics.median(ours) if ours else None, [r.get("rtx") for r in runs]),
             flush=True)
@@ -115,8 +118,11 @@ def main():
             print("  timeline (median run): %s" % mid.get("timeline"), flush=True)
             if mid.get("peer_timeline"):
                 pts = sorted(mid["peer_timeline"].get("points", []), key=lambda p: p[1])
-                t0 = pts[0][1] if pts else 0
-                print("  peer timeline: %s" % ", ".join("%s %+.1f" % (s, t - t0) for s, t in pts), flush=True)
+                # on our side's axis when it reported its reference on the wall clock
+                t0 = mid.get("clock") or (pts[0][1] if pts else 0)
+                print("  peer timeline (%s): %s" % (
+                    "on our clock" if mid.get("clock") else "from its first step",
+                    ", ".join("%s %+.1f" % (s, t - t0) for s, t in pts)), flush=True)
                 print("  peer stats: %s" % json.dumps(mid["peer_timeline"].get("stats"), sort_keys=True), flush=True)
     for peer, runs in pairs.items():
         a = [r["a"] for r in runs if r["a"] is not None]

@@ -1015,6 +1015,9 @@ int main(int argc, char **argv) {
 		char tl[1800];
 		tl_format(tl, sizeof(tl));
 		result("setup", "timeline", 1, "%s", tl);
+		/* Time zero on the wall clock: the orchestrator puts the peer's own timeline (Chromium's
+		 * page reports epoch ms) on the same axis. */
+		result("setup", "clock", 1, "reference at %.3f epoch ms", tl_reference_epoch_ms());
 		int dtls = tl_dtls_retransmissions(), ice = tl_ice_retransmissions();
 		result("setup", "retransmissions", !strict_rtx || (dtls == 0 && ice == 0),
 		       "our side retransmitted %d DTLS flight(s) and %d ICE check(s) during setup%s", dtls, ice,
