@@ -296,6 +296,7 @@ static int g_npending;
 static int g_stdin_eof;
 static char g_peer_name[64] = "peer";
 static char g_peer_version[64] = "";
+static int g_answer_delay_ms = 0;
 
 /* Callers hold g_mu. */
 static chan_t *chan_by_label(const char *label, int create) {
@@ -500,6 +501,12 @@ static void *stdin_thread(void *arg) {
 		}
 		if (strcmp(type, "offer") == 0 || strcmp(type, "answer") == 0) {
 			const char *sdp = jget(&o, "sdp");
+			if (g_answer_delay_ms > 0 && strcmp(type, "answer") == 0) {
+				/* --answer-delay-ms: signaling slower than the direct path (the peer's checks
+				 * and first DTLS flight come before its answer); later lines wait too. */
+				LOG("holding the answer %d ms", g_answer_delay_ms);
+				usleep((useconds_t)g_answer_delay_ms * 1000);
+			}
 			LOG("remote description %s", type);
 			int r = rtcSetRemoteDescription(g_pc, sdp ? sdp : "", type);
 			if (strcmp(type, "offer") == 0)
@@ -892,11 +899,12 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--no-close") == 0) do_close = 0;
 		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
 		else if (strcmp(a, "--no-retransmissions") == 0) strict_rtx = 1;
+		else if (strcmp(a, "--answer-delay-ms") == 0 && v) { g_answer_delay_ms = atoi(v); i++; }
 		else if (strcmp(a, "--bulk") == 0 && v) bulk = atol(v), i++;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
 			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
-			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions]\n",
+			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions] [--answer-delay-ms MS]\n",
 			        argv[0]);
 			return 2;
 		}
