@@ -32,7 +32,8 @@ public sealed class SetupTimelineTests(ITestOutputHelper output)
     public void Chromium_SetupHasNoRetransmissionFromOurSide(string side, string role) => Check("chromium", side, role);
 
     /// <summary>
-    /// Signaling slower than the direct path (our C driver holds Chromium's answer 200 ms):
+    /// Signaling slower than the direct path (our C driver holds Chromium's answer until the
+    /// library has held an early datagram of Chromium's, at most 5 s):
     /// Chromium's ICE works before we know its answer (libnice answers its checks) and, as DTLS
     /// client, it sends its ClientHello at once. Our side has no DTLS transport until the answer is
     /// applied; it used to drop that datagram, and the handshake waited for Chromium's
@@ -45,7 +46,7 @@ public sealed class SetupTimelineTests(ITestOutputHelper output)
     {
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root")
             Assert.Fail("the interop tests create network namespaces and must run as root");
-        var (setup, text) = RunCell("chromium", "c", "offerer", "--answer-delay-ms 200", "early");
+        var (setup, text) = RunCell("chromium", "c", "offerer", "--answer-delay-ms 5000", "early");
         Assert.True(setup.TryGetValue("connect", out var connect) && connect.Ok, text);
         var steps = Steps(setup["timeline"].Detail);
         Assert.True(steps.ContainsKey("ice receive held"), "no \"ice receive held\" step (Chromium's first DTLS flight came after the answer, or the core dropped it): " + setup["timeline"].Detail);

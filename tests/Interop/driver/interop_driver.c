@@ -503,9 +503,13 @@ static void *stdin_thread(void *arg) {
 			const char *sdp = jget(&o, "sdp");
 			if (g_answer_delay_ms > 0 && strcmp(type, "answer") == 0) {
 				/* --answer-delay-ms: signaling slower than the direct path (the peer's checks
-				 * and first DTLS flight come before its answer); later lines wait too. */
-				LOG("holding the answer %d ms", g_answer_delay_ms);
-				usleep((useconds_t)g_answer_delay_ms * 1000);
+				 * and first DTLS flight come before its answer); later lines wait too. The
+				 * answer is held until the library held an early datagram of the peer, or
+				 * for at most that long. */
+				double until = now_s() + g_answer_delay_ms / 1000.0;
+				while (!tl_has("ice receive held") && now_s() < until)
+					usleep(2000);
+				LOG("answer held until %s", tl_has("ice receive held") ? "an early datagram came" : "the time was up");
 			}
 			LOG("remote description %s", type);
 			int r = rtcSetRemoteDescription(g_pc, sdp ? sdp : "", type);

@@ -122,3 +122,12 @@ double tl_reference_epoch_ms(void) {
 	pthread_mutex_unlock(&g_tl_mu);
 	return v;
 }
+
+int tl_has(const char *step) {
+	pthread_mutex_lock(&g_tl_mu);
+	int found = 0;
+	for (int i = 0; i < g_nsteps && !found; i++)
+		found = strcmp(g_steps[i].name, step) == 0;
+	pthread_mutex_unlock(&g_tl_mu);
+	return found;
+}
