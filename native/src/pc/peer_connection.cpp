@@ -82,8 +82,10 @@ void PeerConnection::onIceData(const char *data, size_t size) {
 	// Held until DTLS exists (also once it exists but the held ones are not delivered yet, so
 	// that the order stays).
 	if (mEarlyIncoming.size() >= kMaxEarlyIncoming || mEarlyIncomingBytes + size > kMaxEarlyIncomingBytes) {
-		LOG_DEBUG("early datagram dropped: " + std::to_string(kMaxEarlyIncoming) + " datagrams / " +
-		          std::to_string(kMaxEarlyIncomingBytes) + " bytes held already");
+		if (!mEarlyIncomingDropped) // once: a flood before the answer is not worth a line each
+			LOG_INFO("early datagrams dropped: " + std::to_string(kMaxEarlyIncoming) + " datagrams / " +
+			         std::to_string(kMaxEarlyIncomingBytes) + " bytes held already before DTLS exists");
+		mEarlyIncomingDropped = true;
 		return;
 	}
 	if (mEarlyIncoming.empty())
@@ -408,7 +410,10 @@ void PeerConnection::setupTransports() {
 	mSctpPtr.store(mSctp.get(), std::memory_order_release);
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
 	// What the peer sent before this moment goes to DTLS now, on the loop, before anything newer.
-	loop().post([keep = self()] { keep->deliverEarlyIncoming(); });
+	loop().post([weak = std::weak_ptr<PeerConnection>(self())] {
+		if (auto keep = weak.lock())
+			keep->deliverEarlyIncoming();
+	});
 	mTransportsStarted = true;
 
 	assignStreams();

@@ -133,6 +133,7 @@ private:
 	std::vector<std::string> mEarlyIncoming;
 	size_t mEarlyIncomingBytes = 0;
 	bool mEarlyIncomingOpen = true; // until the held datagrams went to DTLS
+	bool mEarlyIncomingDropped = false;
 	void onIceData(const char *data, size_t size); // loop thread
 	void deliverEarlyIncoming();                    // loop thread, once DTLS exists
 
