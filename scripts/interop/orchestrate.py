@@ -23,6 +23,18 @@ import time
 KINDS = ["reliable", "unreliable", "negotiated"]
 
 
+def our_reference_epoch_ms(results):
+    """Our side's time zero on the wall clock, from its setup/clock result."""
+    for r in results:
+        if r.get("kind") == "setup" and r.get("check") == "clock":
+            try:
+                v = float(str(r.get("detail", "")).split()[2])
+            except (IndexError, ValueError):
+                return None
+            return v if v > 0 else None
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer", required=True)
@@ -87,6 +99,18 @@ def main():
             t = msg.get("type")
             if t == "event" and msg.get("event") == "version":
                 versions[src] = "%s %s" % (msg.get("peer"), msg.get("version"))
+            if src == "peer" and t == "event" and msg.get("event") == "timeline":
+                # The browser's own setup timeline (epoch ms), on our side's axis (ms since our
+                # reference: offer created, or the peer's offer applied) when our side reported
+                # its reference on the wall clock, else from the page's first step.
+                pts = sorted(msg.get("points") or [], key=lambda p: p[1])
+                zero = our_reference_epoch_ms(results)
+                axis = "on our side's clock" if zero is not None else "from its first step"
+                if pts:
+                    base = zero if zero is not None else pts[0][1]
+                    print("  peer timeline (%s): %s" % (axis, ", ".join(
+                        "%s %+.1f ms" % (s, t - base) for s, t in pts)), flush=True)
+                print("  peer stats: %s" % json.dumps(msg.get("stats"), sort_keys=True), flush=True)
             if src == "ours" and t == "result":
                 results.append(msg)
                 if args.forward_results:

@@ -69,18 +69,9 @@ room="interop-$role-$$"
 # Chromium gathers host candidates only on its default route's interface: route via the veth
 # peer (wrn-a routes nowhere, so nothing leaves the two namespaces).
 ip -n wrn-b route add default via 10.77.0.1 dev wrn-vb || { echo "SETUP-ERROR: default route in wrn-b"; exit 2; }
-mdns_flags=()
-case "${WRN_CHROMIUM_MDNS:-default}" in
-default) ;;
-off) mdns_flags=(--disable-features=WebRtcHideLocalIpsWithMdns) ;;
-*) echo "SETUP-ERROR: WRN_CHROMIUM_MDNS must be default or off" >&2; exit 2 ;;
-esac
-echo "chromium mDNS candidates: ${WRN_CHROMIUM_MDNS:-default}" >&2
-# Flags from the brief / DEVELOPERS.md.
-ip netns exec wrn-b "$chromium_bin" --headless --no-sandbox --disable-gpu \
-	--disable-background-networking --disable-component-update --disable-sync --no-first-run \
-	"${mdns_flags[@]}" --user-data-dir="$profile" \
-	--remote-debugging-address=127.0.0.1 --remote-debugging-port=9222 --window-size=1280,760 \
+. "$root/scripts/interop/chromium-flags.sh" || exit 2
+ip netns exec wrn-b "$chromium_bin" "${chromium_flags[@]}" --user-data-dir="$profile" \
+	--remote-debugging-address=127.0.0.1 --remote-debugging-port=9222 \
 	"http://10.77.0.1:8080/?room=$room" >"$logdir/chromium.log" 2>&1 &
 chrome_pid=$!
 

@@ -57,14 +57,52 @@ PeerConnection::PeerConnection(PeerConfig config)
 	cb.candidate = [this](const std::string &c) { onIceCandidate(c); };
 	cb.gatheringState = [this](rtcGatheringState s) { onGatheringState(s); };
 	cb.state = [this](rtcIceState s) { onIceState(s); };
-	cb.data = [this](const char *data, size_t size) {
-		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
-			dtls->incoming(data, size);
-	};
+	cb.data = [this](const char *data, size_t size) { onIceData(data, size); };
 	mIce = ownedByLoop(loop(), new IceTransport(loop(), ic, std::move(cb)));
 }
 
 PeerConnection::~PeerConnection() { closeTransports(); }
+
+namespace {
+constexpr size_t kMaxEarlyIncoming = 16; // a DTLS flight is a handful of datagrams
+constexpr size_t kMaxEarlyIncomingBytes = 64 * 1024;
+} // namespace
+
+void PeerConnection::onIceData(const char *data, size_t size) {
+	if (!mEarlyIncomingOpen) {
+		if (auto dtls = mDtlsPtr.load(std::memory_order_acquire))
+			dtls->incoming(data, size);
+		return;
+	}
+	// Held until DTLS exists (also once it exists but the held ones are not delivered yet, so
+	// that the order stays).
+	if (mEarlyIncoming.size() >= kMaxEarlyIncoming || mEarlyIncomingBytes + size > kMaxEarlyIncomingBytes) {
+		if (!mEarlyIncomingDropped) // once: a flood before the answer is not worth a line each
+			LOG_INFO("early datagrams dropped: " + std::to_string(kMaxEarlyIncoming) + " datagrams / " +
+			         std::to_string(kMaxEarlyIncomingBytes) + " bytes held already before DTLS exists");
+		mEarlyIncomingDropped = true;
+		return;
+	}
+	if (mEarlyIncoming.empty())
+		LOG_INFO("timeline: ice receive held: no DTLS transport yet (remote description pending)");
+	mEarlyIncoming.emplace_back(data, size);
+	mEarlyIncomingBytes += size;
+}
+
+void PeerConnection::deliverEarlyIncoming() {
+	auto dtls = mDtlsPtr.load(std::memory_order_acquire);
+	if (!mEarlyIncomingOpen || !dtls)
+		return;
+	mEarlyIncomingOpen = false;
+	auto held = std::move(mEarlyIncoming);
+	mEarlyIncoming.clear();
+	mEarlyIncomingBytes = 0;
+	if (held.empty())
+		return;
+	LOG_INFO("timeline: ice receive released: " + std::to_string(held.size()) + " datagram(s) to DTLS");
+	for (const auto &d : held)
+		dtls->incoming(d.data(), d.size());
+}
 
 std::shared_ptr<PeerConnection> PeerConnection::self() {
 	return std::static_pointer_cast<PeerConnection>(shared_from_this());
@@ -199,6 +237,11 @@ void PeerConnection::setupTransports() {
 	    [dtls](const char *data, size_t size) { return dtls->send(data, size); }, std::move(sc)));
 	mSctpPtr.store(mSctp.get(), std::memory_order_release);
 	mDtlsPtr.store(mDtls.get(), std::memory_order_release);
+	// What the peer sent before this moment goes to DTLS now, on the loop, before anything newer.
+	loop().post([weak = std::weak_ptr<PeerConnection>(self())] {
+		if (auto keep = weak.lock())
+			keep->deliverEarlyIncoming();
+	});
 	mTransportsStarted = true;
 
 	assignStreams();

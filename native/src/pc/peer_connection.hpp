@@ -146,6 +146,15 @@ private:
 	// task on the loop, so a pointer read there stays valid for the current task).
 	std::atomic<DtlsTransport *> mDtlsPtr{nullptr};
 	std::atomic<SctpTransport *> mSctpPtr{nullptr};
+	// Datagrams that came before our DTLS transport existed (loop thread only), bounded: an
+	// answerer whose ICE works before its answer has reached us (signaling slower than the
+	// direct path) sends its ClientHello at once, and dropping it costs its retransmission timer.
+	std::vector<std::string> mEarlyIncoming;
+	size_t mEarlyIncomingBytes = 0;
+	bool mEarlyIncomingOpen = true; // until the held datagrams went to DTLS
+	bool mEarlyIncomingDropped = false;
+	void onIceData(const char *data, size_t size); // loop thread
+	void deliverEarlyIncoming();                    // loop thread, once DTLS exists
 
 	mutable std::mutex mMutex;
 	uint64_t mSessionId;

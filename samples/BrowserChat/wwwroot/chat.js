@@ -22,6 +22,16 @@
   const pendingCandidates = [];
 
   const send = (obj) => { if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj)); };
+  // Setup timeline (issue 17): the first time of each step, in epoch ms (performance.timeOrigin +
+  // now(): the same clock as the other processes on this machine, so a test can line up two pages
+  // or a page and its peer). Sent as {"event":"timeline"} on request and with the report.
+  const timeline = [];
+  const seen = new Set();
+  const mark = (step) => {
+    if (seen.has(step)) return;
+    seen.add(step);
+    timeline.push([step, performance.timeOrigin + performance.now()]);
+  };
   const log = (cls, text) => {
     const d = document.createElement('div');
     d.className = cls;
@@ -55,6 +65,7 @@
     const announceOpen = () => {
       if (ch._announced) return;
       ch._announced = true;
+      mark('open ' + ch.label);
       send({ type: 'event', event: 'open', label: ch.label });
       log('sys', `channel ${ch.label} open`);
       renderChannels();
@@ -87,12 +98,65 @@
     renderChannels();
   }
 
-  pc.ondatachannel = (e) => attach(e.channel);
+  pc.ondatachannel = (e) => { mark('datachannel ' + e.channel.label); attach(e.channel); };
   pc.onicecandidate = (e) => {
-    if (e.candidate && e.candidate.candidate)
+    if (e.candidate && e.candidate.candidate) {
+      mark('first local candidate');
       send({ type: 'candidate', candidate: e.candidate.candidate, mid: e.candidate.sdpMid });
+    } else {
+      mark('end of local candidates');
+    }
   };
+  pc.onicegatheringstatechange = () => mark('ice gathering ' + pc.iceGatheringState);
+  pc.oniceconnectionstatechange = () => mark('ice ' + pc.iceConnectionState);
+  // The DTLS, ICE and SCTP transports exist once a description negotiated SCTP: their state
+  // changes are the DTLS handshake start/end, the pair selection and the association.
+  let hooked = false;
+  const hookTransports = () => {
+    const sctp = pc.sctp;
+    if (hooked || !sctp) return;
+    hooked = true;
+    const dtls = sctp.transport, ice = dtls.iceTransport;
+    mark('dtls ' + dtls.state);
+    dtls.addEventListener('statechange', () => mark('dtls ' + dtls.state));
+    ice.addEventListener('selectedcandidatepairchange', () => {
+      const p = ice.getSelectedCandidatePair();
+      mark(`pair selected (${p ? p.local.type + '/' + p.remote.type : '?'})`);
+    });
+    mark('sctp ' + sctp.state);
+    sctp.addEventListener('statechange', () => mark('sctp ' + sctp.state));
+  };
+  async function setupStats() {
+    const out = { pairs: 0, requestsSent: 0, requestsReceived: 0, responsesReceived: 0 };
+    const all = {};
+    (await pc.getStats()).forEach((r) => { all[r.id] = r; });
+    for (const r of Object.values(all)) {
+      if (r.type === 'candidate-pair') {
+        out.pairs++;
+        out.requestsSent += r.requestsSent || 0;
+        out.requestsReceived += r.requestsReceived || 0;
+        out.responsesReceived += r.responsesReceived || 0;
+      } else if (r.type === 'transport') {
+        Object.assign(out, { dtlsState: r.dtlsState, dtlsRole: r.dtlsRole, iceRole: r.iceRole,
+          tlsVersion: r.tlsVersion, selectedCandidatePairChanges: r.selectedCandidatePairChanges });
+        const p = all[r.selectedCandidatePairId];
+        if (p) {
+          const l = all[p.localCandidateId] || {}, rc = all[p.remoteCandidateId] || {};
+          out.selected = { local: `${l.candidateType} ${l.address || ''}`, remote: `${rc.candidateType} ${rc.address || ''}`,
+            requestsSent: p.requestsSent, responsesReceived: p.responsesReceived,
+            requestsReceived: p.requestsReceived, rttMs: Math.round((p.currentRoundTripTime || 0) * 1000) };
+        }
+      }
+    }
+    return out;
+  }
+  async function sendTimeline() {
+    let stats = null;
+    try { stats = await setupStats(); } catch (err) { stats = { error: String(err) }; }
+    send({ type: 'event', event: 'timeline', clock: 'epoch-ms', points: timeline, stats });
+  }
   pc.onconnectionstatechange = () => {
+    mark('connection ' + pc.connectionState);
     $('pcstate').textContent = pc.connectionState;
     send({ type: 'event', event: 'state', state: pc.connectionState });
     log('sys', `connection ${pc.connectionState}`);
@@ -102,6 +166,7 @@
     let c = m.candidate || '';
     if (c.startsWith('a=')) c = c.slice(2);
     if (!c.trim()) return;
+    mark('first remote candidate');
     await pc.addIceCandidate({ candidate: c, sdpMid: m.mid || '0', sdpMLineIndex: 0 });
   }
   async function remoteDescriptionSet() {
@@ -143,14 +208,21 @@
       case 'peer-joined': $('sig').textContent = 'paired'; sendVersion(); break;
       case 'peer-left': $('sig').textContent = 'peer left'; break;
       case 'offer':
+        mark('remote offer received');
         await pc.setRemoteDescription({ type: 'offer', sdp: m.sdp });
+        mark('remote offer applied');
         await remoteDescriptionSet();
         await pc.setLocalDescription(await pc.createAnswer());
+        mark('local answer');
+        hookTransports();
         send({ type: 'answer', sdp: pc.localDescription.sdp });
         log('sys', 'offer received, answer sent');
         break;
       case 'answer':
+        mark('remote answer received');
         await pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+        mark('remote answer applied');
+        hookTransports();
         await remoteDescriptionSet();
         log('sys', 'answer received');
         break;
@@ -160,12 +232,16 @@
       case 'control':
         if (m.action === 'create') create(m);
         else if (m.action === 'offer') {
+          mark('offer asked');
           await pc.setLocalDescription(await pc.createOffer());
+          mark('local offer');
           send({ type: 'offer', sdp: pc.localDescription.sdp });
           log('sys', 'offer sent');
         } else if (m.action === 'close') {
           const ch = channels.get(m.label);
           if (ch) { log('sys', `closing ${m.label} (asked by the other side)`); ch.close(); }
+        } else if (m.action === 'timeline') {
+          await sendTimeline();
         } else if (m.action === 'quit') {
           log('sys', 'the other side is done');
         }
@@ -174,6 +250,7 @@
         break;
       case 'result': showResult(m); break;
       case 'done': {
+        await sendTimeline();
         const failed = results.filter((x) => !x.ok).length;
         send({ type: 'report', ok: failed === 0 && results.length > 0, passed: results.length - failed,
                failed, echoed, userAgent: navigator.userAgent });

@@ -214,6 +214,7 @@ sealed class Session
             IceRestartCheck(ChanOf("reliable"));
 
         Result("setup", "timeline", true, _timeline.Format());
+        Result("setup", "clock", true, FormattableString.Invariant($"reference at {_timeline.ReferenceEpochMs:F3} epoch ms"));
         Result("setup", "retransmissions", !_o.NoRetransmissions || (_timeline.DtlsRetransmissions == 0 && _timeline.IceRetransmissions == 0),
             $"our side retransmitted {_timeline.DtlsRetransmissions} DTLS flight(s) and {_timeline.IceRetransmissions} ICE check(s) during setup{(_o.NoRetransmissions ? " (none allowed in this cell)" : "")}");
 

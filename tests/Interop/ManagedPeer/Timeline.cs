@@ -10,6 +10,9 @@ sealed class Timeline
     private readonly Dictionary<string, TimeSpan> _steps = new();
     private readonly Stopwatch _clock;
     private TimeSpan? _reference;
+    /// <summary>Time zero on the wall clock (ms since 1970), so that another process's timeline
+    /// (Chromium's page reports epoch ms) can be put on the same axis.</summary>
+    public double ReferenceEpochMs { get; private set; } = -1;
     public int DtlsRetransmissions { get; private set; }
     public int IceRetransmissions { get; private set; }
 
@@ -26,7 +29,11 @@ sealed class Timeline
     {
         lock (_gate)
         {
-            _reference ??= _clock.Elapsed;
+            if (_reference is null)
+            {
+                _reference = _clock.Elapsed;
+                ReferenceEpochMs = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+            }
             _steps.TryAdd(step, _clock.Elapsed);
         }
     }

@@ -296,6 +296,7 @@ static int g_npending;
 static int g_stdin_eof;
 static char g_peer_name[64] = "peer";
 static char g_peer_version[64] = "";
+static int g_answer_delay_ms = 0;
 
 /* Callers hold g_mu. */
 static chan_t *chan_by_label(const char *label, int create) {
@@ -500,6 +501,16 @@ static void *stdin_thread(void *arg) {
 		}
 		if (strcmp(type, "offer") == 0 || strcmp(type, "answer") == 0) {
 			const char *sdp = jget(&o, "sdp");
+			if (g_answer_delay_ms > 0 && strcmp(type, "answer") == 0) {
+				/* --answer-delay-ms: signaling slower than the direct path (the peer's checks
+				 * and first DTLS flight come before its answer); later lines wait too. The
+				 * answer is held until the library held an early datagram of the peer, or
+				 * for at most that long. */
+				double until = now_s() + g_answer_delay_ms / 1000.0;
+				while (!tl_has("ice receive held") && now_s() < until)
+					usleep(2000);
+				LOG("answer held until %s", tl_has("ice receive held") ? "an early datagram came" : "the time was up");
+			}
 			LOG("remote description %s", type);
 			int r = rtcSetRemoteDescription(g_pc, sdp ? sdp : "", type);
 			if (strcmp(type, "offer") == 0)
@@ -954,12 +965,14 @@ int main(int argc, char **argv) {
 		else if (strcmp(a, "--no-close") == 0) do_close = 0;
 		else if (strcmp(a, "--negotiated-id") == 0 && v) neg_id = atoi(v), i++;
 		else if (strcmp(a, "--no-retransmissions") == 0) strict_rtx = 1;
+		else if (strcmp(a, "--answer-delay-ms") == 0 && v) { g_answer_delay_ms = atoi(v); i++; }
 		else if (strcmp(a, "--bulk") == 0 && v) bulk = atol(v), i++;
 		else if (strcmp(a, "--ice-restart") == 0) ice_restart = 1;
 		else {
 			fprintf(stderr, "usage: %s --role offerer|answerer [--bind ADDR] [--ice URL] [--relay] "
 			                "[--kinds LIST] [--sizes LIST] [--timeout S] [--log N] [--no-close] "
-			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions] [--ice-restart]\n",
+			                "[--negotiated-id N] [--bulk BYTES] [--no-retransmissions] [--ice-restart] "
+			                "[--answer-delay-ms MS]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -1086,6 +1099,9 @@ int main(int argc, char **argv) {
 		char tl[1800];
 		tl_format(tl, sizeof(tl));
 		result("setup", "timeline", 1, "%s", tl);
+		/* Time zero on the wall clock: the orchestrator puts the peer's own timeline (Chromium's
+		 * page reports epoch ms) on the same axis. */
+		result("setup", "clock", 1, "reference at %.3f epoch ms", tl_reference_epoch_ms());
 		int dtls = tl_dtls_retransmissions(), ice = tl_ice_retransmissions();
 		result("setup", "retransmissions", !strict_rtx || (dtls == 0 && ice == 0),
 		       "our side retransmitted %d DTLS flight(s) and %d ICE check(s) during setup%s", dtls, ice,

@@ -17,6 +17,7 @@ static pthread_mutex_t g_tl_mu = PTHREAD_MUTEX_INITIALIZER;
 static step_t g_steps[TL_MAX];
 static int g_nsteps;
 static double g_ref = -1;
+static double g_ref_epoch_ms = -1; /* the reference on the wall clock, to line up other processes */
 static int g_dtls_rtx, g_ice_rtx;
 
 static double tl_now(void) {
@@ -45,9 +46,13 @@ void tl_mark(const char *step) {
 
 void tl_reference(const char *step) {
 	double at = tl_now();
+	struct timespec wall;
+	clock_gettime(CLOCK_REALTIME, &wall);
 	pthread_mutex_lock(&g_tl_mu);
-	if (g_ref < 0)
+	if (g_ref < 0) {
 		g_ref = at;
+		g_ref_epoch_ms = wall.tv_sec * 1e3 + wall.tv_nsec / 1e6;
+	}
 	mark_locked(step, at);
 	pthread_mutex_unlock(&g_tl_mu);
 }
@@ -109,4 +114,20 @@ void tl_format(char *buf, size_t size) {
 			break;
 		used += (size_t)w;
 	}
+}
+
+double tl_reference_epoch_ms(void) {
+	pthread_mutex_lock(&g_tl_mu);
+	double v = g_ref_epoch_ms;
+	pthread_mutex_unlock(&g_tl_mu);
+	return v;
+}
+
+int tl_has(const char *step) {
+	pthread_mutex_lock(&g_tl_mu);
+	int found = 0;
+	for (int i = 0; i < g_nsteps && !found; i++)
+		found = strcmp(g_steps[i].name, step) == 0;
+	pthread_mutex_unlock(&g_tl_mu);
+	return found;
 }

@@ -11,3 +11,5 @@ int tl_native(const char *message);   /* a library log line: 1 when it was a tim
 int tl_dtls_retransmissions(void);
 int tl_ice_retransmissions(void);
 void tl_format(char *buf, size_t size); /* "step +N ms, ..." ordered by time */
+double tl_reference_epoch_ms(void);
+int tl_has(const char *step);           /* 1 once the step has been marked */     /* time zero on the wall clock (ms since 1970), -1 if unset */
