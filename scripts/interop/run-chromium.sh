@@ -34,7 +34,7 @@ if [ "${WRN_OURS:-c}" = managed ]; then
 		{ echo "SETUP-ERROR: ManagedPeer build failed"; exit 2; }
 	ours_cmd="dotnet $dll --role $role --bind 10.77.0.1 --timeout 60 ${WRN_MANAGED_ARGS:-}"; ours_name=managed
 else
-	if [ ! -x "$bin/interop_driver" ] || [ "$root/tests/Interop/driver/interop_driver.c" -nt "$bin/interop_driver" ]; then
+	if [ ! -x "$bin/interop_driver" ] || [ -n "$(find "$root/tests/Interop/driver" -newer "$bin/interop_driver" -name '*.[ch]')" ]; then
 		"$root/scripts/interop/build-driver.sh" >&2 || { echo "SETUP-ERROR: driver build failed"; exit 2; }
 	fi
 	ours_cmd="$bin/interop_driver --role $role --bind 10.77.0.1 --timeout 60 ${WRN_DRIVER_ARGS:-}"; ours_name=c-driver
