@@ -72,7 +72,8 @@ internal sealed class CoturnInstance : IDisposable
             && port >= MinRelayPort && port <= MaxRelayPort;
     }
 
-    private static int FreePort(int first)
+    /// <summary>A port free for both UDP and TCP on 127.0.0.1, searched from <paramref name="first"/> on.</summary>
+    internal static int FreePort(int first)
     {
         for (int p = first; p < first + 100; p++)
         {

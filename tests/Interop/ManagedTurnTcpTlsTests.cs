@@ -85,25 +85,6 @@ public sealed class ManagedTurnTcpTlsTests(ITestOutputHelper output) : IDisposab
         }
     }
 
-    private static int FreePort(int from)
-    {
-        for (int p = from; p < from + 100; p++)
-        {
-            try
-            {
-                using var u = new UdpClient(new IPEndPoint(IPAddress.Loopback, p));
-                var t = new TcpListener(IPAddress.Loopback, p);
-                t.Start();
-                t.Stop();
-                return p;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        throw new InvalidOperationException("no free port on 127.0.0.1");
-    }
-
     /// <summary>A CA and a server certificate for IP 127.0.0.1 signed by it, made with the openssl tool.</summary>
     private (string Ca, string Cert, string Key) MakeCertificates()
     {
@@ -219,7 +200,7 @@ public sealed class ManagedTurnTcpTlsTests(ITestOutputHelper output) : IDisposab
     public void RelayOnly_TurnOverTcp_ThroughACoturnWithoutUdp_CarriesDataIntact()
     {
         Peers.Require("coturn");
-        int port = FreePort(35400);
+        int port = CoturnInstance.FreePort(35400);
         using var turn = new TurnServer(51000, port, "--listening-port", port.ToString(), "--no-udp", "--no-tls");
         RelayRoundTrip($"turn:127.0.0.1:{port}?transport=tcp", turn);
     }
@@ -229,7 +210,7 @@ public sealed class ManagedTurnTcpTlsTests(ITestOutputHelper output) : IDisposab
     {
         Peers.Require("coturn");
         var (ca, cert, key) = MakeCertificates();
-        int tls = FreePort(35500), plain = FreePort(tls + 1);
+        int tls = CoturnInstance.FreePort(35500), plain = CoturnInstance.FreePort(tls + 1);
         using var turn = new TurnServer(51100, tls, "--listening-port", plain.ToString(), "--tls-listening-port", tls.ToString(),
             "--no-udp", "--no-tcp", "--cert", cert, "--pkey", key);
         string url = $"turns:127.0.0.1:{tls}";

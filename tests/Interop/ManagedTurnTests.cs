@@ -12,82 +12,6 @@ namespace WebRtcNative.Interop.Tests;
 /// </summary>
 public sealed class ManagedTurnTests(ITestOutputHelper output)
 {
-    private sealed class Coturn : IDisposable
-    {
-        private readonly Process _process;
-
-        public Coturn(string user, string password)
-        {
-            Port = FreePort();
-            var psi = new ProcessStartInfo("turnserver")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            // Loopback only; --allow-loopback-peers because both relayed addresses are on 127.0.0.1.
-            foreach (var a in new[] { "-n", "--no-cli", "--lt-cred-mech", "--user", $"{user}:{password}", "--realm", "r",
-                         "--no-tls", "--no-dtls", "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1",
-                         "--listening-port", Port.ToString(), "--min-port", "50200", "--max-port", "50299",
-                         "--allow-loopback-peers", "--no-multicast-peers", "--log-file", "stdout", "--simple-log",
-                         "--no-stun-backward-compatibility" })
-                psi.ArgumentList.Add(a);
-            _process = Process.Start(psi)!;
-            var ready = new ManualResetEventSlim();
-            _process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is { } line)
-                {
-                    lock (Log)
-                        Log.Add(line);
-                    if (line.Contains("Total General servers"))
-                        ready.Set();
-                }
-            };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (Log) Log.Add(line); };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            if (!ready.Wait(TimeSpan.FromSeconds(10)))
-                throw new InvalidOperationException("coturn did not start: " + string.Join("\n", Log));
-            Thread.Sleep(300);
-        }
-
-        public int Port { get; }
-        public List<string> Log { get; } = new();
-
-        private static int FreePort()
-        {
-            for (int p = 34900; p < 35000; p++)
-            {
-                try
-                {
-                    using var u = new UdpClient(new IPEndPoint(IPAddress.Loopback, p));
-                    var t = new TcpListener(IPAddress.Loopback, p);
-                    t.Start();
-                    t.Stop();
-                    return p;
-                }
-                catch (SocketException)
-                {
-                }
-            }
-            throw new InvalidOperationException("no free port for coturn on 127.0.0.1");
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            _process.Dispose();
-        }
-    }
-
     private static WebRtcConfiguration Relay(int port, string user, string password) => new()
     {
         BindAddress = "127.0.0.1",
@@ -126,13 +50,13 @@ public sealed class ManagedTurnTests(ITestOutputHelper output)
     public void ManagedPeers_RelayOnly_WithUsernameAndCredential_ConnectThroughCoturn()
     {
         Peers.Require("coturn");
-        using var turn = new Coturn("gamer", "s3cret");
+        using var turn = new CoturnInstance("gamer", "s3cret", 50200, 50299, 34900);
         var (connected, candidates, chA, chB, pa, pb) = Connect(Relay(turn.Port, "gamer", "s3cret"), Relay(turn.Port, "gamer", "s3cret"), TimeSpan.FromSeconds(30));
         using (pa)
         using (pb)
         {
             output.WriteLine(string.Join("\n", candidates));
-            Assert.True(connected, "relay-only peers did not connect through coturn; coturn log:\n" + string.Join("\n", turn.Log));
+            Assert.True(connected, "relay-only peers did not connect through coturn; coturn log:\n" + turn.LogText);
             Assert.NotEmpty(candidates);
             Assert.All(candidates, c => Assert.Contains(" typ relay", c)); // the policy: nothing but relayed candidates
             var payload = new byte[1000];
@@ -154,7 +78,7 @@ public sealed class ManagedTurnTests(ITestOutputHelper output)
     public void ManagedPeers_RelayOnly_WithAWrongCredential_DoNotConnect()
     {
         Peers.Require("coturn");
-        using var turn = new Coturn("gamer", "s3cret");
+        using var turn = new CoturnInstance("gamer", "s3cret", 50200, 50299, 34900);
         var (connected, candidates, _, _, pa, pb) = Connect(Relay(turn.Port, "gamer", "wrong"), Relay(turn.Port, "gamer", "wrong"), TimeSpan.FromSeconds(8));
         using (pa)
         using (pb)
