@@ -162,6 +162,7 @@ private:
 	std::string mLocalMid = "0";
 	std::vector<std::string> mLocalCandidates;
 	bool mLocalGatheringDone = false;
+	bool mIceRegathered = false; // ICE restarted: the next description is generated when emitted
 	bool mIsClient = false; // DTLS role
 	bool mRoleKnown = false;
 	bool mTransportsStarted = false;
