@@ -10,6 +10,7 @@
  *      announced by the candidate callback too; B's answer likewise. Both connect again over B
  *      with the same DTLS fingerprints, the channel never closes, and every message (sent
  *      before, while dead, during the restart and after) arrives once, in order, hash-checked.
+ *   4. The old stream is released (no socket left on address A) and data still flows.
  * Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and iproute2; without them it fails, loudly. */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -23,10 +24,13 @@
 
 #define MSG_SIZE 1200
 #define PER_PHASE 300
-#define PHASES 4
+#define PHASES 5
 #define TOTAL (PHASES * PER_PHASE)
 #define ADDR_A "10.77.9.1"
 #define ADDR_B "10.77.9.129"
+/* The addresses as /proc/net/udp prints them (the 32-bit value in host order, here little-endian). */
+#define PROC_ADDR_A "01094D0A:"
+#define PROC_ADDR_B "81094D0A:"
 
 typedef struct {
 	pthread_mutex_t mutex;
@@ -138,6 +142,18 @@ static int host_candidates_with(const char *sdp, const char *address) {
 	return n;
 }
 
+/* UDP sockets bound to an address (the namespace is ours alone: they are all this process's). */
+static int udp_sockets_on(const char *proc_address) {
+	FILE *f = fopen("/proc/self/net/udp", "r");
+	CHECK(f != NULL);
+	char line[512];
+	int n = 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, proc_address) != NULL;
+	fclose(f);
+	return n;
+}
+
 static void sh(const char *command) {
 	int rc = system(command);
 	if (rc != 0) {
@@ -234,6 +250,8 @@ int main(void) {
 	send_phase(local->id);
 	CHECK(pair_wait_connected(p, 40));
 	printf("capi_ice_restart_address_change: connected again after %.2f s\n", now_s() - t0);
+	/* The old stream lingers a few seconds after the switch (its sockets on the dead address). */
+	CHECK(udp_sockets_on(PROC_ADDR_A) > 0);
 	for (int side = 0; side < 2; ++side) {
 		emitted_t *e = &g_emitted[side];
 		pthread_mutex_lock(&e->mutex);
@@ -258,12 +276,24 @@ int main(void) {
 	CHECK(strcmp(fp_b, now_fp_b) == 0);
 	CHECK(wait_rx(3 * PER_PHASE, 60));
 	send_phase(local->id);
-	CHECK(wait_rx(TOTAL, 60));
+	CHECK(wait_rx(4 * PER_PHASE, 60));
 	CHECK(rtcGetLocalAddress(p->a.pc, address, sizeof(address)) > 0);
 	printf("capi_ice_restart_address_change: local address now %s\n", address);
 	CHECK(strncmp(address, ADDR_B ":", strlen(ADDR_B) + 1) == 0);
 	CHECK(rtcGetLocalAddress(p->b.pc, address, sizeof(address)) > 0);
 	CHECK(strncmp(address, ADDR_B ":", strlen(ADDR_B) + 1) == 0);
+
+	/* The replaced streams are released a little after the switch: their sockets on the old
+	 * address close, and the data keeps flowing over the new ones. */
+	double deadline = now_s() + 15;
+	while (udp_sockets_on(PROC_ADDR_A) > 0 && now_s() < deadline)
+		sleep_ms(100);
+	printf("capi_ice_restart_address_change: UDP sockets on %s: %d, on %s: %d\n", ADDR_A,
+	       udp_sockets_on(PROC_ADDR_A), ADDR_B, udp_sockets_on(PROC_ADDR_B));
+	CHECK_EQ(udp_sockets_on(PROC_ADDR_A), 0);
+	CHECK(udp_sockets_on(PROC_ADDR_B) >= 2);
+	send_phase(local->id);
+	CHECK(wait_rx(TOTAL, 60));
 
 	sleep_ms(300); /* anything duplicated would have arrived by now */
 	pthread_mutex_lock(&g_rx.mutex);
