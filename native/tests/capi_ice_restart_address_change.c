@@ -14,7 +14,7 @@
  * Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) and iproute2; without them it fails, loudly. */
 #define _GNU_SOURCE
 #include "harness.h"
-#include "relay.h" /* payload, FNV-1a */
+#include "sequence.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -32,58 +32,7 @@
 #define PROC_ADDR_A "01094D0A:"
 #define PROC_ADDR_B "81094D0A:"
 
-typedef struct {
-	pthread_mutex_t mutex;
-	long next, received, duplicates, out_of_order, corrupt;
-	uint64_t hash;
-} tracker_t;
-
-static tracker_t g_rx;
-
-static void on_rx(int id, const char *data, int size, void *ptr) {
-	(void)id;
-	(void)ptr;
-	long seq = size > 0 ? relay_check_payload((const unsigned char *)data, size) : -1;
-	pthread_mutex_lock(&g_rx.mutex);
-	g_rx.received++;
-	if (seq < 0)
-		g_rx.corrupt++;
-	else if (seq < g_rx.next)
-		g_rx.duplicates++;
-	else if (seq > g_rx.next)
-		g_rx.out_of_order++;
-	if (seq == g_rx.next) {
-		g_rx.next++;
-		g_rx.hash = relay_fnv1a(g_rx.hash, (const unsigned char *)data, (size_t)size);
-	}
-	pthread_mutex_unlock(&g_rx.mutex);
-}
-
-static long rx_next(void) {
-	pthread_mutex_lock(&g_rx.mutex);
-	long n = g_rx.next;
-	pthread_mutex_unlock(&g_rx.mutex);
-	return n;
-}
-
-static int wait_rx(long n, double timeout_s) {
-	double deadline = now_s() + timeout_s;
-	while (rx_next() < n && now_s() < deadline)
-		sleep_ms(20);
-	return rx_next() >= n;
-}
-
-static uint64_t g_sent_hash = RELAY_FNV_INIT;
-static uint32_t g_seq;
-
-static void send_phase(int dc) {
-	unsigned char buf[MSG_SIZE];
-	for (int i = 0; i < PER_PHASE; ++i) {
-		relay_fill_payload(buf, MSG_SIZE, g_seq++);
-		g_sent_hash = relay_fnv1a(g_sent_hash, buf, MSG_SIZE);
-		CHECK_EQ(rtcSendMessage(dc, (const char *)buf, MSG_SIZE), 0);
-	}
-}
+static void send_phase(int dc) { sequence_send(dc, PER_PHASE, MSG_SIZE); }
 
 /* What each peer emitted, as its peer received it: the last description, and how many of the
  * candidates trickled since it carry address A or B. */
@@ -193,10 +142,9 @@ int main(void) {
 	   "ip link set wrn-addr1 up && ip link set wrn-addr0 up && "
 	   "ip addr add " ADDR_A "/25 dev wrn-addr0");
 	harness_init();
-	pthread_mutex_init(&g_rx.mutex, NULL);
+	sequence_init();
 	pthread_mutex_init(&g_emitted[0].mutex, NULL);
 	pthread_mutex_init(&g_emitted[1].mutex, NULL);
-	g_rx.hash = RELAY_FNV_INIT;
 
 	/* No bind address: ICE gathers on every interface, as an application on a phone would. */
 	rtcConfiguration config;
@@ -214,7 +162,7 @@ int main(void) {
 	CHECK(channel_wait_open(local, 30));
 	channel_t *remote = peer_wait_incoming(&p->b, 0, 30);
 	CHECK(remote != NULL && channel_wait_open(remote, 30));
-	CHECK_EQ(rtcSetMessageCallback(remote->id, on_rx), 0);
+	CHECK_EQ(rtcSetMessageCallback(remote->id, sequence_on_message), 0);
 	char address[64];
 	CHECK(rtcGetLocalAddress(p->a.pc, address, sizeof(address)) > 0);
 	printf("capi_ice_restart_address_change: connected, local address %s\n", address);
@@ -222,7 +170,7 @@ int main(void) {
 
 	/* 1. Over address A. */
 	send_phase(local->id);
-	CHECK(wait_rx(PER_PHASE, 30));
+	CHECK(sequence_wait(PER_PHASE, 30));
 
 	/* 2. The address changes: B comes, A goes; the old path is dead. */
 	char fp_a[256], fp_b[256], ufrag_a[64];
@@ -233,9 +181,9 @@ int main(void) {
 	send_phase(local->id);
 	CHECK(peer_wait_state(&p->a, RTC_DISCONNECTED, 30));
 	CHECK(peer_wait_state(&p->b, RTC_DISCONNECTED, 30));
-	CHECK(rx_next() < 2 * PER_PHASE);
+	CHECK(sequence_received() < 2 * PER_PHASE);
 	printf("capi_ice_restart_address_change: address %s -> %s, both disconnected, %ld/%d delivered\n",
-	       ADDR_A, ADDR_B, rx_next(), 2 * PER_PHASE);
+	       ADDR_A, ADDR_B, sequence_received(), 2 * PER_PHASE);
 
 	/* 3. A restarts ICE; messages sent while it runs wait too. */
 	int descriptions_before[2];
@@ -276,9 +224,9 @@ int main(void) {
 	CHECK(strcmp(ufrag_a, now_ufrag_a) != 0);
 	CHECK(strcmp(fp_a, now_fp_a) == 0); /* the same DTLS certificates: no new handshake */
 	CHECK(strcmp(fp_b, now_fp_b) == 0);
-	CHECK(wait_rx(3 * PER_PHASE, 60));
+	CHECK(sequence_wait(3 * PER_PHASE, 60));
 	send_phase(local->id);
-	CHECK(wait_rx(4 * PER_PHASE, 60));
+	CHECK(sequence_wait(4 * PER_PHASE, 60));
 	CHECK(rtcGetLocalAddress(p->a.pc, address, sizeof(address)) > 0);
 	printf("capi_ice_restart_address_change: local address now %s\n", address);
 	CHECK(strncmp(address, ADDR_B ":", strlen(ADDR_B) + 1) == 0);
@@ -295,20 +243,9 @@ int main(void) {
 	CHECK_EQ(udp_sockets_on(PROC_ADDR_A), 0);
 	CHECK(udp_sockets_on(PROC_ADDR_B) >= 2);
 	send_phase(local->id);
-	CHECK(wait_rx(TOTAL, 60));
+	CHECK(sequence_wait(TOTAL, 60));
 
-	sleep_ms(300); /* anything duplicated would have arrived by now */
-	pthread_mutex_lock(&g_rx.mutex);
-	printf("capi_ice_restart_address_change: %ld messages received, %ld duplicates, %ld out of "
-	       "order, %ld corrupt\n",
-	       g_rx.received, g_rx.duplicates, g_rx.out_of_order, g_rx.corrupt);
-	CHECK_EQ(g_rx.next, TOTAL);
-	CHECK_EQ(g_rx.received, TOTAL);
-	CHECK_EQ(g_rx.duplicates, 0);
-	CHECK_EQ(g_rx.out_of_order, 0);
-	CHECK_EQ(g_rx.corrupt, 0);
-	CHECK(g_rx.hash == g_sent_hash);
-	pthread_mutex_unlock(&g_rx.mutex);
+	sequence_check_complete("capi_ice_restart_address_change", TOTAL);
 	/* One association throughout: the channel never closed. */
 	pthread_mutex_lock(&local->mutex);
 	CHECK_EQ(local->closed, 0);
