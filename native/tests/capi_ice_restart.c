@@ -23,22 +23,6 @@
 
 static void send_phase(int dc) { sequence_send(dc, PER_PHASE, MSG_SIZE); }
 
-/* The value of the first "a=<attr>:" line of pc's local (or remote) description. */
-static void attr_of(int pc, int local, const char *attr, char *out, size_t size) {
-	char sdp[16384];
-	int n = local ? rtcGetLocalDescription(pc, sdp, sizeof(sdp)) : rtcGetRemoteDescription(pc, sdp, sizeof(sdp));
-	CHECK(n > 0);
-	char key[64];
-	snprintf(key, sizeof(key), "a=%s:", attr);
-	const char *p = strstr(sdp, key);
-	CHECK(p != NULL);
-	p += strlen(key);
-	size_t len = strcspn(p, "\r\n");
-	CHECK(len < size);
-	memcpy(out, p, len);
-	out[len] = 0;
-}
-
 static void wait_signaling_stable(pair_t *p) {
 	double deadline = now_s() + 10;
 	for (;;) {
@@ -58,11 +42,11 @@ static void wait_signaling_stable(pair_t *p) {
 static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t *next_path,
                          const char *what) {
 	char ufrag_a[64], ufrag_b[64], pwd_a[64], fp_a[256], fp_b[256];
-	attr_of(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
-	attr_of(p->b.pc, 1, "ice-ufrag", ufrag_b, sizeof(ufrag_b));
-	attr_of(p->a.pc, 1, "ice-pwd", pwd_a, sizeof(pwd_a));
-	attr_of(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
-	attr_of(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
+	description_attr(p->b.pc, 1, "ice-ufrag", ufrag_b, sizeof(ufrag_b));
+	description_attr(p->a.pc, 1, "ice-pwd", pwd_a, sizeof(pwd_a));
+	description_attr(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
 	pthread_mutex_lock(&rs->mutex);
 	rs->relay = next_path; /* candidates exchanged from now on point at the new relay */
 	rs->remote_result[0] = rs->remote_result[1] = 1;
@@ -77,11 +61,11 @@ static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t
 	CHECK_EQ(relay_remote_result(rs, 1), 0);
 	wait_signaling_stable(p);
 	char now_ufrag_a[64], now_ufrag_b[64], now_pwd_a[64], now_fp_a[256], now_fp_b[256];
-	attr_of(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
-	attr_of(p->b.pc, 1, "ice-ufrag", now_ufrag_b, sizeof(now_ufrag_b));
-	attr_of(p->a.pc, 1, "ice-pwd", now_pwd_a, sizeof(now_pwd_a));
-	attr_of(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
-	attr_of(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
+	description_attr(p->b.pc, 1, "ice-ufrag", now_ufrag_b, sizeof(now_ufrag_b));
+	description_attr(p->a.pc, 1, "ice-pwd", now_pwd_a, sizeof(now_pwd_a));
+	description_attr(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
 	CHECK(strcmp(ufrag_a, now_ufrag_a) != 0); /* both sides have new credentials */
 	CHECK(strcmp(ufrag_b, now_ufrag_b) != 0);
 	CHECK(strcmp(pwd_a, now_pwd_a) != 0);
@@ -89,9 +73,9 @@ static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t
 	CHECK(strcmp(fp_b, now_fp_b) == 0);
 	/* The peers learnt each other's new credentials. */
 	char seen[64];
-	attr_of(p->b.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	description_attr(p->b.pc, 0, "ice-ufrag", seen, sizeof(seen));
 	CHECK(strcmp(seen, now_ufrag_a) == 0);
-	attr_of(p->a.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	description_attr(p->a.pc, 0, "ice-ufrag", seen, sizeof(seen));
 	CHECK(strcmp(seen, now_ufrag_b) == 0);
 	CHECK(pair_wait_connected(p, 40));
 	printf("capi_ice_restart: %s: credentials %s -> %s, connected again after %.2f s\n", what, ufrag_a,
@@ -148,12 +132,7 @@ int main(void) {
 
 	sequence_check_complete("capi_ice_restart", TOTAL);
 	/* The channel stayed open throughout: one association, never closed. */
-	pthread_mutex_lock(&local->mutex);
-	CHECK_EQ(local->closed, 0);
-	pthread_mutex_unlock(&local->mutex);
-	pthread_mutex_lock(&remote->mutex);
-	CHECK_EQ(remote->closed, 0);
-	pthread_mutex_unlock(&remote->mutex);
+	CHECK(!channel_is_closed(local) && !channel_is_closed(remote));
 	CHECK(peer_wait_state(&p.a, RTC_CONNECTED, 1) && peer_wait_state(&p.b, RTC_CONNECTED, 1));
 
 	relay_print_stats(path2, "capi_ice_restart path 2");

@@ -111,21 +111,6 @@ static void sh(const char *command) {
 	}
 }
 
-/* The value of the first "a=<attr>:" line of pc's local description. */
-static void local_attr(int pc, const char *attr, char *out, size_t size) {
-	char sdp[16384];
-	CHECK(rtcGetLocalDescription(pc, sdp, sizeof(sdp)) > 0);
-	char key[64];
-	snprintf(key, sizeof(key), "a=%s:", attr);
-	const char *p = strstr(sdp, key);
-	CHECK(p != NULL);
-	p += strlen(key);
-	size_t len = strcspn(p, "\r\n");
-	CHECK(len < size);
-	memcpy(out, p, len);
-	out[len] = 0;
-}
-
 int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	/* Before any thread exists: a thread's network namespace is inherited by those it starts. */
@@ -174,9 +159,9 @@ int main(void) {
 
 	/* 2. The address changes: B comes, A goes; the old path is dead. */
 	char fp_a[256], fp_b[256], ufrag_a[64];
-	local_attr(p->a.pc, "fingerprint", fp_a, sizeof(fp_a));
-	local_attr(p->b.pc, "fingerprint", fp_b, sizeof(fp_b));
-	local_attr(p->a.pc, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
+	description_attr(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
 	sh("ip addr add " ADDR_B "/25 dev wrn-addr0 && ip addr del " ADDR_A "/25 dev wrn-addr0");
 	send_phase(local->id);
 	CHECK(peer_wait_state(&p->a, RTC_DISCONNECTED, 30));
@@ -218,9 +203,9 @@ int main(void) {
 		pthread_mutex_unlock(&e->mutex);
 	}
 	char now_fp_a[256], now_fp_b[256], now_ufrag_a[64];
-	local_attr(p->a.pc, "fingerprint", now_fp_a, sizeof(now_fp_a));
-	local_attr(p->b.pc, "fingerprint", now_fp_b, sizeof(now_fp_b));
-	local_attr(p->a.pc, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
+	description_attr(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
 	CHECK(strcmp(ufrag_a, now_ufrag_a) != 0);
 	CHECK(strcmp(fp_a, now_fp_a) == 0); /* the same DTLS certificates: no new handshake */
 	CHECK(strcmp(fp_b, now_fp_b) == 0);
@@ -247,12 +232,7 @@ int main(void) {
 
 	sequence_check_complete("capi_ice_restart_address_change", TOTAL);
 	/* One association throughout: the channel never closed. */
-	pthread_mutex_lock(&local->mutex);
-	CHECK_EQ(local->closed, 0);
-	pthread_mutex_unlock(&local->mutex);
-	pthread_mutex_lock(&remote->mutex);
-	CHECK_EQ(remote->closed, 0);
-	pthread_mutex_unlock(&remote->mutex);
+	CHECK(!channel_is_closed(local) && !channel_is_closed(remote));
 
 	pair_destroy(p);
 	channel_free(local);
