@@ -147,12 +147,18 @@ void PeerConnection::emitLocalDescription(std::string sdpText, const std::string
 	}
 	if (auto cb = descriptionCallback.load())
 		invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
+	releaseHeldEvents();
+	if (type == sdp::Type::Offer && ice && !mClosed)
+		ice->gather();
+}
+
+// Loop thread: the candidate and gathering events held until a description went out.
+void PeerConnection::releaseHeldEvents() {
+	mHoldEvents = false;
 	auto held = std::move(mHeldEvents);
 	mHeldEvents.clear();
 	for (auto &event : held)
 		event();
-	if (type == sdp::Type::Offer && ice && !mClosed)
-		ice->gather();
 }
 
 void PeerConnection::setupTransports() {

@@ -125,9 +125,14 @@ int PeerConnection::rollbackRemote() {
 	mRemote = mStableRemote;
 	mRemoteSdp = mStableRemoteSdp;
 	applyRemoteMaxMessageSize();
-	if (mIceNeedsRemote)
+	if (mIceNeedsRemote) {
 		LOG_WARNING("setRemoteDescription(rollback): the rolled back offer restarted ICE; the next "
 		            "offer must restart ICE again");
+		// No answer will carry the candidates gathered for it: announce them now.
+		mIceRegathered = false;
+		auto keep = self();
+		loop().post([keep] { keep->releaseHeldEvents(); });
+	}
 	changeSignaling(RTC_SIGNALING_STABLE);
 	return RTC_ERR_SUCCESS;
 }
