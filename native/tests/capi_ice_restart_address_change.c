@@ -122,7 +122,8 @@ int main(void) {
 		return 1;
 	}
 	/* No IPv6: a link-local address would survive the change and keep the old path alive. */
-	sh("sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
+	sh("echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && "
+	   "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6");
 	sh("ip link set lo up && ip link add wrn-addr0 type veth peer name wrn-addr1 && "
 	   "ip link set wrn-addr1 up && ip link set wrn-addr0 up && "
 	   "ip addr add " ADDR_A "/25 dev wrn-addr0");
