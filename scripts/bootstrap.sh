@@ -9,8 +9,9 @@
 # On anything that is not Debian/Ubuntu it prints what is needed and exits 0.
 set -euo pipefail
 
+# iproute2: native/tests/capi_ice_restart_address_change changes addresses in its own namespace.
 BASE_PKGS=(cmake g++ pkg-config libnice-dev libglib2.0-dev libssl-dev libusrsctp-dev
-           clang-14 libclang-rt-14-dev valgrind patchelf unzip)
+           clang-14 libclang-rt-14-dev valgrind patchelf unzip iproute2)
 INTEROP_PKGS=(coturn chromium python3-aiortc golang-go golang-github-pion-webrtc.v3-dev
               nftables iproute2)
 # Cross builds (cake/cross.cake): mingw-w64 (posix threads) + Wine for win-x64, the arm64 cross

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 #include "relay.h"
+#include "sequence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,74 +21,7 @@
 #define PER_PHASE 300
 #define TOTAL (4 * PER_PHASE)
 
-typedef struct {
-	pthread_mutex_t mutex;
-	long next, received, duplicates, out_of_order, corrupt;
-	uint64_t hash;
-} tracker_t;
-
-static tracker_t g_rx;
-
-static void on_rx(int id, const char *data, int size, void *ptr) {
-	(void)id;
-	(void)ptr;
-	long seq = size > 0 ? relay_check_payload((const unsigned char *)data, size) : -1;
-	pthread_mutex_lock(&g_rx.mutex);
-	g_rx.received++;
-	if (seq < 0)
-		g_rx.corrupt++;
-	else if (seq < g_rx.next)
-		g_rx.duplicates++;
-	else if (seq > g_rx.next)
-		g_rx.out_of_order++;
-	if (seq == g_rx.next) {
-		g_rx.next++;
-		g_rx.hash = relay_fnv1a(g_rx.hash, (const unsigned char *)data, (size_t)size);
-	}
-	pthread_mutex_unlock(&g_rx.mutex);
-}
-
-static long rx_next(void) {
-	pthread_mutex_lock(&g_rx.mutex);
-	long n = g_rx.next;
-	pthread_mutex_unlock(&g_rx.mutex);
-	return n;
-}
-
-static int wait_rx(long n, double timeout_s) {
-	double deadline = now_s() + timeout_s;
-	while (rx_next() < n && now_s() < deadline)
-		sleep_ms(20);
-	return rx_next() >= n;
-}
-
-static uint64_t g_sent_hash = RELAY_FNV_INIT;
-static uint32_t g_seq;
-
-static void send_phase(int dc) {
-	unsigned char buf[MSG_SIZE];
-	for (int i = 0; i < PER_PHASE; ++i) {
-		relay_fill_payload(buf, MSG_SIZE, g_seq++);
-		g_sent_hash = relay_fnv1a(g_sent_hash, buf, MSG_SIZE);
-		CHECK_EQ(rtcSendMessage(dc, (const char *)buf, MSG_SIZE), 0);
-	}
-}
-
-/* The value of the first "a=<attr>:" line of pc's local (or remote) description. */
-static void attr_of(int pc, int local, const char *attr, char *out, size_t size) {
-	char sdp[16384];
-	int n = local ? rtcGetLocalDescription(pc, sdp, sizeof(sdp)) : rtcGetRemoteDescription(pc, sdp, sizeof(sdp));
-	CHECK(n > 0);
-	char key[64];
-	snprintf(key, sizeof(key), "a=%s:", attr);
-	const char *p = strstr(sdp, key);
-	CHECK(p != NULL);
-	p += strlen(key);
-	size_t len = strcspn(p, "\r\n");
-	CHECK(len < size);
-	memcpy(out, p, len);
-	out[len] = 0;
-}
+static void send_phase(int dc) { sequence_send(dc, PER_PHASE, MSG_SIZE); }
 
 static void wait_signaling_stable(pair_t *p) {
 	double deadline = now_s() + 10;
@@ -108,11 +42,11 @@ static void wait_signaling_stable(pair_t *p) {
 static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t *next_path,
                          const char *what) {
 	char ufrag_a[64], ufrag_b[64], pwd_a[64], fp_a[256], fp_b[256];
-	attr_of(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
-	attr_of(p->b.pc, 1, "ice-ufrag", ufrag_b, sizeof(ufrag_b));
-	attr_of(p->a.pc, 1, "ice-pwd", pwd_a, sizeof(pwd_a));
-	attr_of(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
-	attr_of(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", ufrag_a, sizeof(ufrag_a));
+	description_attr(p->b.pc, 1, "ice-ufrag", ufrag_b, sizeof(ufrag_b));
+	description_attr(p->a.pc, 1, "ice-pwd", pwd_a, sizeof(pwd_a));
+	description_attr(p->a.pc, 1, "fingerprint", fp_a, sizeof(fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", fp_b, sizeof(fp_b));
 	pthread_mutex_lock(&rs->mutex);
 	rs->relay = next_path; /* candidates exchanged from now on point at the new relay */
 	rs->remote_result[0] = rs->remote_result[1] = 1;
@@ -127,11 +61,11 @@ static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t
 	CHECK_EQ(relay_remote_result(rs, 1), 0);
 	wait_signaling_stable(p);
 	char now_ufrag_a[64], now_ufrag_b[64], now_pwd_a[64], now_fp_a[256], now_fp_b[256];
-	attr_of(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
-	attr_of(p->b.pc, 1, "ice-ufrag", now_ufrag_b, sizeof(now_ufrag_b));
-	attr_of(p->a.pc, 1, "ice-pwd", now_pwd_a, sizeof(now_pwd_a));
-	attr_of(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
-	attr_of(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
+	description_attr(p->a.pc, 1, "ice-ufrag", now_ufrag_a, sizeof(now_ufrag_a));
+	description_attr(p->b.pc, 1, "ice-ufrag", now_ufrag_b, sizeof(now_ufrag_b));
+	description_attr(p->a.pc, 1, "ice-pwd", now_pwd_a, sizeof(now_pwd_a));
+	description_attr(p->a.pc, 1, "fingerprint", now_fp_a, sizeof(now_fp_a));
+	description_attr(p->b.pc, 1, "fingerprint", now_fp_b, sizeof(now_fp_b));
 	CHECK(strcmp(ufrag_a, now_ufrag_a) != 0); /* both sides have new credentials */
 	CHECK(strcmp(ufrag_b, now_ufrag_b) != 0);
 	CHECK(strcmp(pwd_a, now_pwd_a) != 0);
@@ -139,9 +73,9 @@ static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t
 	CHECK(strcmp(fp_b, now_fp_b) == 0);
 	/* The peers learnt each other's new credentials. */
 	char seen[64];
-	attr_of(p->b.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	description_attr(p->b.pc, 0, "ice-ufrag", seen, sizeof(seen));
 	CHECK(strcmp(seen, now_ufrag_a) == 0);
-	attr_of(p->a.pc, 0, "ice-ufrag", seen, sizeof(seen));
+	description_attr(p->a.pc, 0, "ice-ufrag", seen, sizeof(seen));
 	CHECK(strcmp(seen, now_ufrag_b) == 0);
 	CHECK(pair_wait_connected(p, 40));
 	printf("capi_ice_restart: %s: credentials %s -> %s, connected again after %.2f s\n", what, ufrag_a,
@@ -151,8 +85,7 @@ static void restart_from(pair_t *p, relay_signal_t *rs, peer_t *offerer, relay_t
 int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	harness_init();
-	pthread_mutex_init(&g_rx.mutex, NULL);
-	g_rx.hash = RELAY_FNV_INIT;
+	sequence_init();
 	relay_t *path1 = relay_new(1), *path2 = relay_new(2), *path3 = relay_new(3);
 
 	pair_t p;
@@ -166,27 +99,27 @@ int main(void) {
 	CHECK(channel_wait_open(local, 30));
 	channel_t *remote = peer_wait_incoming(&p.b, 0, 30);
 	CHECK(remote != NULL && channel_wait_open(remote, 30));
-	CHECK_EQ(rtcSetMessageCallback(remote->id, on_rx), 0);
+	CHECK_EQ(rtcSetMessageCallback(remote->id, sequence_on_message), 0);
 	CHECK_EQ(rtcRestartIce(999999), RTC_ERR_INVALID);
 
 	/* 1. Through relay 1. */
 	send_phase(local->id);
-	CHECK(wait_rx(PER_PHASE, 30));
+	CHECK(sequence_wait(PER_PHASE, 30));
 
 	/* 2. Relay 1 dies; what is sent now waits in SCTP. */
 	relay_black_hole(path1, 1);
 	send_phase(local->id);
 	CHECK(peer_wait_state(&p.a, RTC_DISCONNECTED, 30));
 	CHECK(peer_wait_state(&p.b, RTC_DISCONNECTED, 30));
-	CHECK(rx_next() < 2 * PER_PHASE);
-	printf("capi_ice_restart: path 1 dead, both peers disconnected, %ld/%d delivered\n", rx_next(),
+	CHECK(sequence_received() < 2 * PER_PHASE);
+	printf("capi_ice_restart: path 1 dead, both peers disconnected, %ld/%d delivered\n", sequence_received(),
 	       2 * PER_PHASE);
 
 	/* 3. A restarts ICE over relay 2. */
 	restart_from(&p, rs, &p.a, path2, "restart by the offerer over a new path");
-	CHECK(wait_rx(2 * PER_PHASE, 60));
+	CHECK(sequence_wait(2 * PER_PHASE, 60));
 	send_phase(local->id);
-	CHECK(wait_rx(3 * PER_PHASE, 30));
+	CHECK(sequence_wait(3 * PER_PHASE, 30));
 	CHECK(relay_get_stats(path2, 0).out > 0 && relay_get_stats(path2, 1).out > 0);
 
 	/* 4. B restarts on a live path, towards relay 3; then relay 2 dies too. */
@@ -194,27 +127,12 @@ int main(void) {
 	long before = relay_get_stats(path3, 0).out;
 	relay_black_hole(path2, 1);
 	send_phase(local->id);
-	CHECK(wait_rx(TOTAL, 60));
+	CHECK(sequence_wait(TOTAL, 60));
 	CHECK(relay_get_stats(path3, 0).out > before);
 
-	sleep_ms(300); /* anything duplicated would have arrived by now */
-	pthread_mutex_lock(&g_rx.mutex);
-	printf("capi_ice_restart: %ld messages received, %ld duplicates, %ld out of order, %ld corrupt\n",
-	       g_rx.received, g_rx.duplicates, g_rx.out_of_order, g_rx.corrupt);
-	CHECK_EQ(g_rx.next, TOTAL);
-	CHECK_EQ(g_rx.received, TOTAL);
-	CHECK_EQ(g_rx.duplicates, 0);
-	CHECK_EQ(g_rx.out_of_order, 0);
-	CHECK_EQ(g_rx.corrupt, 0);
-	CHECK(g_rx.hash == g_sent_hash);
-	pthread_mutex_unlock(&g_rx.mutex);
+	sequence_check_complete("capi_ice_restart", TOTAL);
 	/* The channel stayed open throughout: one association, never closed. */
-	pthread_mutex_lock(&local->mutex);
-	CHECK_EQ(local->closed, 0);
-	pthread_mutex_unlock(&local->mutex);
-	pthread_mutex_lock(&remote->mutex);
-	CHECK_EQ(remote->closed, 0);
-	pthread_mutex_unlock(&remote->mutex);
+	CHECK(!channel_is_closed(local) && !channel_is_closed(remote));
 	CHECK(peer_wait_state(&p.a, RTC_CONNECTED, 1) && peer_wait_state(&p.b, RTC_CONNECTED, 1));
 
 	relay_print_stats(path2, "capi_ice_restart path 2");

@@ -1,7 +1,8 @@
 /* TURN over TCP and over TLS, and ICE-TCP, end to end on 127.0.0.1 (docs/turn-tcp-tls.md).
  *
  *  1. "turn:...?transport=tcp", relay-only, through a coturn with TCP listeners only (--no-udp):
- *     connects, 256 KiB cross hash-checked, the selected pair is relayed.
+ *     connects, 256 KiB cross hash-checked, the selected pair is relayed; after an ICE restart
+ *     the pair is relayed through new allocations (gathered again) and the data still crosses.
  *  2. "turns:", relay-only, through a coturn with a TLS listener only (--no-udp --no-tcp), its
  *     certificate issued by a CA this test makes with openssl and adds with rtcSetTurnCaFile:
  *     connects and the data crosses hash-checked.
@@ -187,7 +188,24 @@ static void relay_case(const char *what, const char *url) {
 	CHECK(strstr(r, " typ relay") != NULL);
 	send_hash_checked(local, remote, 11);
 	send_hash_checked(remote, local, 12);
-	printf("ok %s: %d x %d bytes each way, hash-checked\n", what, MESSAGES, MESSAGE_SIZE);
+	/* An ICE restart gathers again: both peers allocate anew on the server (docs/ice-restart.md),
+	 * and the connection moves to a pair relayed through the new allocations. */
+	CHECK_EQ(rtcRestartIce(p.a.pc), RTC_ERR_SUCCESS);
+	CHECK_EQ(rtcSetLocalDescription(p.a.pc, "offer"), RTC_ERR_SUCCESS);
+	char l2[256] = "", r2[256] = "";
+	double deadline = now_s() + 30;
+	while (now_s() < deadline &&
+	       (rtcGetSelectedCandidatePair(p.a.pc, l2, sizeof l2, r2, sizeof r2) <= 0 ||
+	        strcmp(l2, l) == 0 || strcmp(r2, r) == 0))
+		sleep_ms(50);
+	printf("   after an ICE restart: %s  <->  %s\n", l2, r2);
+	CHECK(strcmp(l2, l) != 0 && strcmp(r2, r) != 0);
+	CHECK(strstr(l2, " typ relay") != NULL);
+	CHECK(strstr(r2, " typ relay") != NULL);
+	send_hash_checked(local, remote, 13);
+	send_hash_checked(remote, local, 14);
+	printf("ok %s: %d x %d bytes each way before and after an ICE restart, hash-checked\n", what,
+	       MESSAGES, MESSAGE_SIZE);
 	channel_free(local);
 	pair_destroy(&p);
 }

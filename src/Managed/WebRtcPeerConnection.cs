@@ -290,7 +290,9 @@ public sealed class WebRtcPeerConnection : IDisposable
     /// <summary>
     /// Extension to Godot's API: ICE restart (RFC 8445 section 9, the W3C <c>restartIce()</c>). The next
     /// <see cref="CreateOffer"/> carries new ICE credentials; the other side restarts its ICE when it sets that
-    /// offer and answers with new ones. The data channels, DTLS and SCTP stay as they are: no message is lost or
+    /// offer and answers with new ones. Local candidates are gathered again (the addresses the host has now, e.g.
+    /// after a Wi-Fi to cellular handover), carried by the offer and answer and raised again through
+    /// <see cref="IceCandidateCreated"/>. The data channels, DTLS and SCTP stay as they are: no message is lost or
     /// duplicated. Use it when the connection is <see cref="WebRtcNative.ConnectionState.Disconnected"/> (a path
     /// died, e.g. a network change) or to move to a new path; a disconnected connection then has 30 s to
     /// reconnect before it fails. docs/ice-restart.md.

@@ -207,6 +207,44 @@ public sealed class IceRestartTests
         Assert.Equal(ConnectionState.Connected, pair.A.ConnectionState);
         Assert.Empty(pair.Problems);
     }
+
+    private static readonly Regex HostCandidate = new(@"candidate:\S+ 1 UDP \d+ \S+ (\d+) typ host", RegexOptions.IgnoreCase);
+
+    private static HashSet<int> HostPorts(IEnumerable<string> text) =>
+        text.SelectMany(t => HostCandidate.Matches(t)).Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
+
+    /// <summary>
+    /// A restart gathers local candidates again (a new libnice stream: new sockets), so an address that
+    /// appeared since the first gathering can be used (native/tests/capi_ice_restart_address_change.c
+    /// changes the address itself, in a network namespace). Here, on loopback: the restart offer carries
+    /// host candidates on new ports, IceCandidateCreated announces them, and the selected pair moves to one.
+    /// </summary>
+    [Fact]
+    public void RestartIce_GathersAgain_NewHostCandidatesOfferedAnnouncedAndUsed()
+    {
+        using var pair = new Pair();
+        var (a, b) = pair.ConnectWithChannel();
+        var stats = new WebRtcStats();
+        pair.PollUntil(() => pair.A.GetStats(stats) == Error.Ok && stats.HasSelectedPair, "first pair selected");
+        var first = HostPorts(pair.CandidatesA.Select(c => c.Name));
+        Assert.Contains(stats.LocalPort, first);
+        int announcedBefore = pair.CandidatesA.Count;
+
+        Assert.Equal(Error.Ok, pair.A.RestartIce());
+        Assert.Equal(Error.Ok, pair.A.CreateOffer());
+        pair.PollUntil(() => pair.DescriptionsB.Count == 2 && pair.A.SignalingState == SignalingState.Stable, "restart answered");
+        var offered = HostPorts([pair.DescriptionsA[^1].Sdp]);
+        Assert.NotEmpty(offered);
+        Assert.Empty(offered.Intersect(first)); // new sockets, not the first gathering's
+        Assert.NotEmpty(HostPorts([pair.DescriptionsB[^1].Sdp])); // the answerer gathered again too
+        pair.PollUntil(() => HostPorts(pair.CandidatesA.Skip(announcedBefore).Select(c => c.Name)).Overlaps(offered), "the new candidates announced");
+        pair.PollUntil(() => pair.A.GetStats(stats) == Error.Ok && stats.HasSelectedPair && offered.Contains(stats.LocalPort), "a new pair selected");
+
+        Assert.Equal(Error.Ok, a.PutPacket("after restart"u8));
+        Assert.Equal("after restart", System.Text.Encoding.UTF8.GetString(pair.Receive(b, 1)[0].Data));
+        Assert.Equal(ConnectionState.Connected, pair.A.ConnectionState);
+        Assert.Empty(pair.Problems);
+    }
 }
 
 /// <summary>The extension missing (an upstream libdatachannel): a clear Error and log line. Touches the log sink: runs alone.</summary>

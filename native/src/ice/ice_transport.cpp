@@ -106,11 +106,10 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 		             "upnp", FALSE, "stun-pacing-timer", 1u, "force-relay",
 		             config.relayOnly ? TRUE : FALSE, NULL);
 		mStream = nice_agent_add_stream(mAgent, 1);
+		mSendStream = mStream.load();
 		nice_agent_set_stream_name(mAgent, mStream, "application");
-		if (config.portRangeBegin || config.portRangeEnd) {
-			unsigned end = config.portRangeEnd ? config.portRangeEnd : 65535;
-			nice_agent_set_port_range(mAgent, mStream, 1, config.portRangeBegin, end);
-		}
+		mPortRangeBegin = config.portRangeBegin;
+		mPortRangeEnd = config.portRangeEnd;
 		if (!config.bindAddress.empty()) {
 			NiceAddress addr;
 			nice_address_init(&addr);
@@ -126,6 +125,7 @@ IceTransport::IceTransport(EventLoop &eventLoop, const Config &config, Callbacks
 			error = e.what();
 			return;
 		}
+		configureStream(mAgent, mStream);
 		gchar *ufrag = nullptr, *pwd = nullptr;
 		nice_agent_get_local_credentials(mAgent, mStream, &ufrag, &pwd);
 		{
@@ -184,10 +184,22 @@ void IceTransport::applyServers(const Config &config) {
 				port = tunnel->localPort();
 				mTurnTunnels.push_back(std::move(tunnel));
 			}
-			nice_agent_set_relay_info(mAgent, mStream, 1, ip.c_str(), port,
-			                          server->username.c_str(), server->password.c_str(), type);
+			mRelays.push_back({ip, port, server->username, server->password, int(type)});
 		}
 	}
+}
+
+// Everything per stream in libnice: a stream that replaces another on an ICE restart gets the
+// same port range and relays (the STUN server and bind address belong to the agent).
+void IceTransport::configureStream(NiceAgent *agent, unsigned stream) {
+	if (mPortRangeBegin || mPortRangeEnd) {
+		unsigned end = mPortRangeEnd ? mPortRangeEnd : 65535;
+		nice_agent_set_port_range(agent, stream, 1, mPortRangeBegin, end);
+	}
+	for (const auto &relay : mRelays)
+		nice_agent_set_relay_info(agent, stream, 1, relay.ip.c_str(), relay.port,
+		                          relay.username.c_str(), relay.password.c_str(),
+		                          NiceRelayType(relay.type));
 }
 
 IceTransport::~IceTransport() {
@@ -204,7 +216,6 @@ void IceTransport::close() {
 		agent = mAgent;
 		mAgent = nullptr;
 	}
-	unsigned stream = mStream;
 	void *self = this;
 	if (!agent)
 		return;
@@ -212,8 +223,15 @@ void IceTransport::close() {
 	mLoop.runSync([&] {
 		g_signal_handlers_disconnect_matched(G_OBJECT(agent), G_SIGNAL_MATCH_DATA, 0, 0, nullptr,
 		                                     nullptr, self);
-		nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
-		nice_agent_remove_stream(agent, stream);
+		for (unsigned stream : {mStream.load(), mOldStream}) {
+			if (!stream)
+				continue;
+			nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
+			nice_agent_remove_stream(agent, stream);
+		}
+		mOldStream = 0;
+		mLoop.cancel(mRemoveTimer);
+		mRemoveTimer = 0;
 		mTurnTunnels.clear(); // their sockets and sources belong to this loop
 		// Pending mDNS queries end on the loop, after whatever loop work is running now.
 		auto names = std::make_shared<decltype(mMdnsNames)>(std::move(mMdnsNames));
@@ -449,25 +467,85 @@ void IceTransport::restart(const std::string &ufrag, const std::string &pwd) {
 		mPwd = pwd;
 	}
 	// Posted like every runtime operation; the remote credentials given after this call are
-	// posted after it too, so they reach the restarted stream.
+	// posted after it too, so they reach the new stream.
 	mLoop.post([this, weak = weak_from_this(), ufrag, pwd] {
 		auto keep = weak.lock();
 		NiceAgent *agent = keep ? currentAgent() : nullptr;
 		if (!agent)
 			return;
-		LOG_INFO("timeline: ice restart");
-		if (!nice_agent_restart_stream(agent, mStream) ||
-		    !nice_agent_set_local_credentials(agent, mStream, ufrag.c_str(), pwd.c_str()))
-			LOG_ERROR("ICE restart: libnice refused it");
+		// libnice's own nice_agent_restart_stream keeps the sockets and candidates of the first
+		// gathering (a stream gathers once), so an address that appeared since could never be
+		// used: a new stream gathers afresh instead.
+		unsigned fresh = nice_agent_add_stream(agent, 1);
+		if (!fresh) {
+			LOG_ERROR("ICE restart: libnice refused a new stream");
+			return;
+		}
+		configureStream(agent, fresh);
+		if (!nice_agent_set_local_credentials(agent, fresh, ufrag.c_str(), pwd.c_str()))
+			LOG_ERROR("ICE restart: libnice refused the new credentials");
+		nice_agent_attach_recv(agent, fresh, 1, mLoop.context(),
+		                       reinterpret_cast<NiceAgentRecvFunc>(onReceive), this);
+		// A stream that never carried data (a restart during a restart) goes at once; the one
+		// datagrams go out on stays until the new one has a pair.
+		unsigned previous = mStream;
+		if (previous != mSendStream)
+			removeStream(previous);
+		else if (mOldStream && mOldStream != previous)
+			removeStream(mOldStream);
+		mLoop.cancel(mRemoveTimer);
+		mRemoveTimer = 0;
+		mOldStream = mSendStream;
+		mStream = fresh;
+		LOG_INFO("timeline: ice restart: stream " + std::to_string(fresh) + " replaces " +
+		         std::to_string(mOldStream));
 		mRestarted = true;
 		mHaveRemoteCredentials = false;
 		mRemoteGatheringDone = false;
 		mPeerGatheringDoneSent = false;
 		mRemoteCandidateCount = 0;
 		mMdnsCandidateCount = 0;
+		mLocalCandidateCount = 0;
 		mPendingCandidates.clear();
 		loopCancelConnectTimer();
+		mGathering = true; // the first gathering is moot now: this one replaces it
+		startGathering();
 	});
+}
+
+void IceTransport::removeStream(unsigned stream) {
+	NiceAgent *agent = currentAgent();
+	if (!agent || !stream)
+		return;
+	nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
+	nice_agent_remove_stream(agent, stream);
+	if (stream == mOldStream)
+		mOldStream = 0;
+	LOG_INFO("timeline: ice stream " + std::to_string(stream) + " removed");
+}
+
+namespace {
+// After the switch the peer may still send a little on the old pair (it switches when it sees
+// the nomination): the old stream keeps receiving that long.
+constexpr int kOldStreamLingerMs = 3000;
+} // namespace
+
+void IceTransport::switchToRestartedStream() {
+	if (mSendStream == mStream)
+		return;
+	mSendStream = mStream.load();
+	LOG_INFO("timeline: ice sending on stream " + std::to_string(mStream.load()));
+	mLoop.cancel(mRemoveTimer);
+	mRemoveTimer = mLoop.addTimer(std::chrono::milliseconds(kOldStreamLingerMs),
+	                              [this, weak = weak_from_this()] {
+		                              auto keep = weak.lock();
+		                              if (!keep)
+			                              return false;
+		                              mRemoveTimer = 0;
+		                              if (!mClosed && mOldStream && mOldStream != mSendStream)
+			                              removeStream(mOldStream);
+		                              return false;
+	                              });
 }
 
 void IceTransport::loopCancelConnectTimer() {
@@ -498,7 +576,7 @@ bool IceTransport::send(const char *data, size_t size) {
 		std::shared_lock lock(mAgentMutex);
 		if (!mAgent)
 			return false;
-		if (nice_agent_send(mAgent, mStream, 1, guint(size), data) >= 0)
+		if (nice_agent_send(mAgent, mSendStream.load(std::memory_order_relaxed), 1, guint(size), data) >= 0)
 			return true;
 	}
 	std::lock_guard lock(mEarlyMutex);
@@ -528,7 +606,7 @@ void IceTransport::flushEarly() {
 	if (!mAgent)
 		return;
 	for (const auto &d : early)
-		nice_agent_send(mAgent, mStream, 1, guint(d.size()), d.data());
+		nice_agent_send(mAgent, mSendStream.load(), 1, guint(d.size()), d.data());
 }
 
 bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
@@ -539,7 +617,7 @@ bool IceTransport::selectedPair(std::string *local, std::string *remote, std::st
 	if (!agent)
 		return false;
 	NiceCandidate *l = nullptr, *r = nullptr;
-	if (!nice_agent_get_selected_pair(agent, mStream, 1, &l, &r) || !l || !r)
+	if (!nice_agent_get_selected_pair(agent, mSendStream.load(), 1, &l, &r) || !l || !r)
 		return false;
 	auto sdpOf = [&](NiceCandidate *c) {
 		gchar *s = nice_agent_generate_local_candidate_sdp(agent, c);
@@ -562,7 +640,8 @@ bool IceTransport::selectedPair(std::string *local, std::string *remote, std::st
 
 void IceTransport::onCandidate(NiceAgent *agent, void *candidate, void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (t->mClosed)
+	// A replaced stream may still finish its server-reflexive or relay gathering: not ours now.
+	if (t->mClosed || static_cast<NiceCandidate *>(candidate)->stream_id != t->mStream)
 		return;
 	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(candidate));
 	if (!sdp)
@@ -576,9 +655,9 @@ void IceTransport::onCandidate(NiceAgent *agent, void *candidate, void *self) {
 		t->mCallbacks.candidate(line);
 }
 
-void IceTransport::onGatheringDone(NiceAgent *, unsigned, void *self) {
+void IceTransport::onGatheringDone(NiceAgent *, unsigned stream, void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (t->mClosed)
+	if (t->mClosed || stream != t->mStream)
 		return;
 	t->mGatheringState = RTC_GATHERING_COMPLETE;
 	if (t->mCallbacks.gatheringState)
@@ -586,9 +665,10 @@ void IceTransport::onGatheringDone(NiceAgent *, unsigned, void *self) {
 	t->checkNoPairs();
 }
 
-void IceTransport::onStateChanged(NiceAgent *, unsigned, unsigned, unsigned state, void *self) {
+void IceTransport::onStateChanged(NiceAgent *, unsigned stream, unsigned, unsigned state, void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (t->mClosed)
+	// The replaced stream's pair may die or fail meanwhile: the new stream's state is the one.
+	if (t->mClosed || stream != t->mStream)
 		return;
 	switch (state) {
 	case NICE_COMPONENT_STATE_CONNECTING: t->changeState(RTC_ICE_CHECKING); break;
@@ -610,7 +690,7 @@ void IceTransport::enlargeSocketBuffers() {
 	NiceAgent *agent = currentAgent();
 	if (!agent)
 		return;
-	GSocket *socket = nice_agent_get_selected_socket(agent, mStream, 1);
+	GSocket *socket = nice_agent_get_selected_socket(agent, mSendStream.load(), 1);
 	if (!socket) {
 		LOG_DEBUG("ICE: no socket for the selected pair");
 		return;
@@ -654,12 +734,13 @@ void IceTransport::changeState(rtcIceState state) {
 		mCallbacks.state(state);
 }
 
-void IceTransport::onSelectedPair(NiceAgent *agent, unsigned, unsigned, void *local, void *remote,
+void IceTransport::onSelectedPair(NiceAgent *agent, unsigned stream, unsigned, void *local, void *remote,
                                   void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	if (t->mClosed)
+	if (t->mClosed || stream != t->mStream)
 		return;
 	t->mRestarted = false; // a restart found its pair, even where libnice's state stayed ready
+	t->switchToRestartedStream();
 	if (log::enabled(RTC_LOG_INFO)) {
 		auto describe = [agent](void *c) {
 			gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, static_cast<NiceCandidate *>(c));

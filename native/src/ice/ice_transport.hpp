@@ -52,9 +52,11 @@ public:
 		return mPwd;
 	}
 	// ICE restart (RFC 8445 section 9): the local credentials become ufrag/pwd at once (the next
-	// description carries them); on the loop, libnice drops its checks and remote candidates,
-	// keeps its sockets and local candidates, and sends on the old pair until a new one is
-	// selected. Remote credentials and candidates must be given again afterwards.
+	// description carries them). On the loop, a new libnice stream with those credentials
+	// gathers again (host candidates for the addresses present now, signalled before the task
+	// returns; server-reflexive and relay ones later), and the remote credentials and candidates
+	// given afterwards go to it. Until it selects a pair, datagrams still go out on the old
+	// stream's pair and both streams deliver what they receive; then the old stream is removed.
 	void restart(const std::string &ufrag, const std::string &pwd);
 
 	void setControlling(bool controlling);
@@ -74,6 +76,9 @@ public:
 
 private:
 	void applyServers(const Config &config);
+	void configureStream(NiceAgent *agent, unsigned stream); // port range and relays of a stream
+	void removeStream(unsigned stream);       // loop thread
+	void switchToRestartedStream();           // loop thread: its pair is selected
 	static void onCandidate(NiceAgent *, void *candidate, void *self);
 	static void onGatheringDone(NiceAgent *, unsigned stream, void *self);
 	static void onStateChanged(NiceAgent *, unsigned stream, unsigned component, unsigned state,
@@ -109,7 +114,21 @@ private:
 	std::vector<std::string> mEarly;
 	size_t mEarlyBytes = 0;
 	void flushEarly(); // loop thread, on the first connection
-	unsigned mStream = 0;
+	// mStream: the stream signalling talks to (credentials, candidates, state); after a restart
+	// it is the new one. mSendStream: the one datagrams go out on, the old one until the new one
+	// selects a pair. mOldStream: the stream being replaced (0: none), removed after the switch.
+	std::atomic<unsigned> mStream{0};
+	std::atomic<unsigned> mSendStream{0};
+	unsigned mOldStream = 0; // loop thread
+	guint mRemoveTimer = 0;  // loop thread: removes mOldStream a little after the switch
+	struct Relay {
+		std::string ip;
+		uint16_t port;
+		std::string username, password;
+		int type; // NiceRelayType
+	};
+	std::vector<Relay> mRelays; // set in the constructor, read on the loop
+	uint16_t mPortRangeBegin = 0, mPortRangeEnd = 0;
 	mutable std::mutex mCredentialsMutex; // mUfrag/mPwd: read by signaling, changed by restart()
 	std::string mUfrag, mPwd;
 	bool mRestarted = false; // loop thread: restarted and not connected since

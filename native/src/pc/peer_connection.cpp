@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <openssl/rand.h>
 #include <stdexcept>
+#include <utility>
 
 namespace rtcimpl {
 
@@ -169,25 +170,29 @@ std::string PeerConnection::generate(sdp::Type type) const {
 void PeerConnection::emitLocalDescription(std::string sdpText, const std::string &typeName,
                                           sdp::Type type) {
 	auto ice = this->ice();
-	if (type == sdp::Type::Offer) {
-		if (auto cb = descriptionCallback.load())
-			invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
-		if (ice && !mClosed)
-			ice->gather();
-		return;
-	}
-	if (ice && !mClosed) {
+	bool regenerate = false;
+	if (type != sdp::Type::Offer && ice && !mClosed) {
 		mHoldEvents = true;
-		bool started = ice->gatherNow();
-		mHoldEvents = false;
-		if (started) {
-			std::lock_guard lock(mMutex);
-			if (mLocalType == type && !mClosed)
-				sdpText = generate(type);
-		}
+		regenerate = ice->gatherNow();
+	}
+	mHoldEvents = false;
+	{
+		// After an ICE restart the description takes the host candidates just gathered.
+		std::lock_guard lock(mMutex);
+		regenerate = std::exchange(mIceRegathered, false) || regenerate;
+		if (regenerate && mLocalType == type && !mClosed)
+			sdpText = generate(type);
 	}
 	if (auto cb = descriptionCallback.load())
 		invoke([&] { cb(id(), sdpText.c_str(), typeName.c_str(), userPointer()); });
+	releaseHeldEvents();
+	if (type == sdp::Type::Offer && ice && !mClosed)
+		ice->gather();
+}
+
+// Loop thread: the candidate and gathering events held until a description went out.
+void PeerConnection::releaseHeldEvents() {
+	mHoldEvents = false;
 	auto held = std::move(mHeldEvents);
 	mHeldEvents.clear();
 	for (auto &event : held)

@@ -107,6 +107,7 @@ private:
 	int rollbackRemote();                             // mMutex held
 	void emitLocalDescription(std::string sdpText, const std::string &typeName,
 	                          sdp::Type type); // loop thread
+	void releaseHeldEvents();                  // loop thread
 
 	// Transport events (loop thread).
 	void onIceState(rtcIceState state);
@@ -171,11 +172,13 @@ private:
 	std::string mLocalMid = "0";
 	std::vector<std::string> mLocalCandidates;
 	bool mLocalGatheringDone = false;
+	bool mIceRegathered = false; // ICE restarted: the next description is generated when emitted
 	bool mIsClient = false; // DTLS role
 	bool mRoleKnown = false;
 	bool mTransportsStarted = false;
-	// Loop thread only: while the first description gathers, candidate and gathering events
-	// wait here and are reported after the description (emitLocalDescription).
+	// Loop thread only: while the first description gathers, or an ICE restart gathers again,
+	// candidate and gathering events wait here and are reported after the description
+	// (emitLocalDescription).
 	bool mHoldEvents = false;
 	std::vector<std::function<void()>> mHeldEvents;
 	std::map<uint16_t, std::shared_ptr<DataChannel>> mChannels; // by stream

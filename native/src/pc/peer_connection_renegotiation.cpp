@@ -48,14 +48,27 @@ int PeerConnection::restartIce() {
 	return RTC_ERR_SUCCESS;
 }
 
-// RFC 8445 section 9: new credentials, checks start over; the sockets and local candidates stay
-// (libnice keeps them), and until a new pair is selected data still goes out on the old one.
+// RFC 8445 section 9: new credentials, checks start over, and local candidates are gathered
+// again (the addresses may have changed: that is often why the path died); until a new pair is
+// selected data still goes out on the old one. Callers hold mMutex.
 void PeerConnection::restartLocalIce(bool freshCredentials) {
 	if (!mIce)
 		return;
 	std::string ufrag = freshCredentials ? randomIceString(8) : mIce->localUfrag();
 	std::string pwd = freshCredentials ? randomIceString(24) : mIce->localPwd();
-	mIce->restart(ufrag, pwd);
+	// The candidates of the last gathering belong to the replaced stream. With new credentials
+	// a description follows (our restart offer, or the answer to the peer's): it carries the new
+	// host candidates, and they are announced after it, as for the first answer
+	// (emitLocalDescription), so a trickled candidate never reaches the peer before the
+	// credentials it belongs to.
+	mLocalCandidates.clear();
+	mLocalGatheringDone = false;
+	if (freshCredentials) {
+		mIceRegathered = true;
+		auto keep = self();
+		loop().post([keep] { keep->mHoldEvents = true; });
+	}
+	mIce->restart(ufrag, pwd); // posted after the hold: the new candidates are held
 	mIceNeedsRemote = true;
 	LOG_INFO("peer connection " + std::to_string(id()) + ": ICE restart" +
 	         (freshCredentials ? " with new credentials" : " (the peer's credentials changed)"));
@@ -112,9 +125,14 @@ int PeerConnection::rollbackRemote() {
 	mRemote = mStableRemote;
 	mRemoteSdp = mStableRemoteSdp;
 	applyRemoteMaxMessageSize();
-	if (mIceNeedsRemote)
+	if (mIceNeedsRemote) {
 		LOG_WARNING("setRemoteDescription(rollback): the rolled back offer restarted ICE; the next "
 		            "offer must restart ICE again");
+		// No answer will carry the candidates gathered for it: announce them now.
+		mIceRegathered = false;
+		auto keep = self();
+		loop().post([keep] { keep->releaseHeldEvents(); });
+	}
 	changeSignaling(RTC_SIGNALING_STABLE);
 	return RTC_ERR_SUCCESS;
 }

@@ -372,3 +372,25 @@ message_t *channel_pop(channel_t *c) {
 	pthread_mutex_unlock(&c->mutex);
 	return m;
 }
+
+void description_attr(int pc, int local, const char *attr, char *out, size_t size) {
+	char sdp[16384];
+	int n = local ? rtcGetLocalDescription(pc, sdp, sizeof(sdp)) : rtcGetRemoteDescription(pc, sdp, sizeof(sdp));
+	CHECK(n > 0);
+	char key[64];
+	snprintf(key, sizeof(key), "a=%s:", attr);
+	const char *p = strstr(sdp, key);
+	CHECK(p != NULL);
+	p += strlen(key);
+	size_t len = strcspn(p, "\r\n");
+	CHECK(len < size);
+	memcpy(out, p, len);
+	out[len] = 0;
+}
+
+int channel_is_closed(channel_t *c) {
+	pthread_mutex_lock(&c->mutex);
+	int closed = c->closed;
+	pthread_mutex_unlock(&c->mutex);
+	return closed;
+}

@@ -110,5 +110,10 @@ int channel_wait_open(channel_t *c, double timeout_s);
 int channel_wait_closed(channel_t *c, double timeout_s);
 int channel_wait_count(channel_t *c, int count, double timeout_s);
 message_t *channel_pop(channel_t *c); /* caller frees msg->data and msg */
+int channel_is_closed(channel_t *c); /* its close callback ran */
+
+/* The value of the first "a=<attr>:" line of pc's local (local != 0) or remote description;
+ * fails the test when there is none. */
+void description_attr(int pc, int local, const char *attr, char *out, size_t size);
 
 #endif

@@ -404,8 +404,10 @@ public static unsafe partial class RtcNative
     /// <summary>
     /// Extension: ICE restart (RFC 8445 section 9, W3C RTCPeerConnection.restartIce()). The next local
     /// offer (rtcSetLocalDescription(pc, "offer")) carries new ice-ufrag/ice-pwd; the peer, seeing new
-    /// credentials in a remote offer, restarts its ICE too and answers with new ones. Checks start over
-    /// on every candidate (the local candidates are kept and repeated in the offer); DTLS and SCTP keep
+    /// credentials in a remote offer, restarts its ICE too and answers with new ones. Local candidates
+    /// are gathered again (the addresses present now, and the configured STUN/TURN servers): the
+    /// description carries the new host candidates and the candidate callback announces them after
+    /// it; checks start over, and data moves to the new pair once one is selected. DTLS and SCTP keep
     /// their association, so no message is lost or duplicated. While it runs a disconnected connection
     /// has 30 s to find a path before it fails. Before the first exchange completes it does nothing.
     /// Returns RTC_ERR_SUCCESS, RTC_ERR_INVALID for an unknown id, RTC_ERR_FAILURE once closed.
