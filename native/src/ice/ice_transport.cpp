@@ -24,28 +24,6 @@ namespace rtcimpl {
 
 namespace {
 constexpr int kConnectTimeoutMs = 30000;
-// mDNS candidates (docs/reliability.md): names resolved at once per connection, candidates
-// waiting per name, and how long one resolution may take.
-constexpr size_t kMaxMdnsNames = 16;
-constexpr size_t kMaxCandidatesPerMdnsName = 8;
-constexpr int kMdnsTimeoutMs = 2000;
-
-// The candidate with its connection address (5th field) replaced.
-std::string withAddress(const std::string &candidate, const std::string &address) {
-	std::string out;
-	size_t field = 0, i = 0;
-	while (i < candidate.size()) {
-		size_t end = candidate.find(' ', i);
-		if (end == std::string::npos)
-			end = candidate.size();
-		if (!out.empty())
-			out += ' ';
-		out += field == 4 ? address : candidate.substr(i, end - i);
-		++field;
-		i = end + 1;
-	}
-	return out;
-}
 
 std::string lowercase(std::string s) {
 	for (char &c : s)
@@ -349,67 +327,6 @@ void IceTransport::applyRemoteCandidate(const std::string &candidate) {
 		mRemoteCandidateCount += added;
 }
 
-void IceTransport::resolveMdnsCandidate(const std::string &name, const std::string &candidate) {
-	++mMdnsCandidateCount;
-	auto it = mMdnsNames.find(name);
-	if (it != mMdnsNames.end()) {
-		MdnsName &entry = it->second;
-		if (entry.query && !entry.query->done()) {
-			if (entry.candidates.size() < kMaxCandidatesPerMdnsName)
-				entry.candidates.push_back(candidate);
-			else
-				LOG_WARNING("ICE: too many candidates for mDNS name " + name + ", one dropped");
-		} else if (!entry.address.empty()) {
-			applyRemoteCandidate(withAddress(candidate, entry.address));
-		}
-		return;
-	}
-	if (mMdnsNames.size() >= kMaxMdnsNames) {
-		LOG_WARNING("ICE: more than " + std::to_string(kMaxMdnsNames) +
-		            " mDNS names from the peer; candidate dropped: " + candidate);
-		return;
-	}
-	LOG_INFO("timeline: ice mdns query: " + name);
-	MdnsName &entry = mMdnsNames[name];
-	entry.candidates.push_back(candidate);
-	entry.query = std::make_unique<MdnsQuery>(
-	    mLoop, name, mBindAddress, std::chrono::milliseconds(kMdnsTimeoutMs),
-	    [this, weak = weak_from_this(), name](const std::vector<std::string> &addresses) {
-		    auto keep = weak.lock();
-		    if (keep && !mClosed)
-			    onMdnsResolved(name, addresses);
-	    });
-}
-
-void IceTransport::onMdnsResolved(const std::string &name, const std::vector<std::string> &addresses) {
-	auto it = mMdnsNames.find(name);
-	if (it == mMdnsNames.end())
-		return;
-	MdnsName &entry = it->second;
-	// An address of ICE's own family when bound to one (IPv4 comes first otherwise).
-	bool wantV6 = mBindAddress.find(':') != std::string::npos;
-	for (const auto &a : addresses)
-		if (mBindAddress.empty() || (a.find(':') != std::string::npos) == wantV6) {
-			entry.address = a;
-			break;
-		}
-	auto candidates = std::move(entry.candidates);
-	entry.candidates.clear();
-	// The query is calling us: destroy it after it returns.
-	mLoop.post([query = std::shared_ptr<MdnsQuery>(std::move(entry.query))] {});
-	std::string address = entry.address;
-	if (address.empty()) {
-		LOG_INFO("ICE: mDNS name " + name + " not resolved; peer-reflexive candidates may still connect");
-	} else {
-		LOG_INFO("timeline: ice mdns resolved: " + name + " " + address);
-		for (const auto &c : candidates)
-			applyRemoteCandidate(withAddress(c, address));
-	}
-	if (mRemoteGatheringDone)
-		tellPeerGatheringDone();
-	checkNoPairs();
-}
-
 // libnice treats end-of-candidates as final: say it only once no mDNS name is still resolving,
 // or the resolved candidates would come too late.
 void IceTransport::tellPeerGatheringDone() {
@@ -458,96 +375,6 @@ void IceTransport::armConnectTimeout() {
 	});
 }
 
-void IceTransport::restart(const std::string &ufrag, const std::string &pwd) {
-	if (mClosed)
-		return;
-	{
-		std::lock_guard lock(mCredentialsMutex);
-		mUfrag = ufrag;
-		mPwd = pwd;
-	}
-	// Posted like every runtime operation; the remote credentials given after this call are
-	// posted after it too, so they reach the new stream.
-	mLoop.post([this, weak = weak_from_this(), ufrag, pwd] {
-		auto keep = weak.lock();
-		NiceAgent *agent = keep ? currentAgent() : nullptr;
-		if (!agent)
-			return;
-		// libnice's own nice_agent_restart_stream keeps the sockets and candidates of the first
-		// gathering (a stream gathers once), so an address that appeared since could never be
-		// used: a new stream gathers afresh instead.
-		unsigned fresh = nice_agent_add_stream(agent, 1);
-		if (!fresh) {
-			LOG_ERROR("ICE restart: libnice refused a new stream");
-			return;
-		}
-		configureStream(agent, fresh);
-		if (!nice_agent_set_local_credentials(agent, fresh, ufrag.c_str(), pwd.c_str()))
-			LOG_ERROR("ICE restart: libnice refused the new credentials");
-		nice_agent_attach_recv(agent, fresh, 1, mLoop.context(),
-		                       reinterpret_cast<NiceAgentRecvFunc>(onReceive), this);
-		// A stream that never carried data (a restart during a restart) goes at once; the one
-		// datagrams go out on stays until the new one has a pair.
-		unsigned previous = mStream;
-		if (previous != mSendStream)
-			removeStream(previous);
-		else if (mOldStream && mOldStream != previous)
-			removeStream(mOldStream);
-		mLoop.cancel(mRemoveTimer);
-		mRemoveTimer = 0;
-		mOldStream = mSendStream;
-		mStream = fresh;
-		LOG_INFO("timeline: ice restart: stream " + std::to_string(fresh) + " replaces " +
-		         std::to_string(mOldStream));
-		mRestarted = true;
-		mHaveRemoteCredentials = false;
-		mRemoteGatheringDone = false;
-		mPeerGatheringDoneSent = false;
-		mRemoteCandidateCount = 0;
-		mMdnsCandidateCount = 0;
-		mLocalCandidateCount = 0;
-		mPendingCandidates.clear();
-		loopCancelConnectTimer();
-		mGathering = true; // the first gathering is moot now: this one replaces it
-		startGathering();
-	});
-}
-
-void IceTransport::removeStream(unsigned stream) {
-	NiceAgent *agent = currentAgent();
-	if (!agent || !stream)
-		return;
-	nice_agent_attach_recv(agent, stream, 1, mLoop.context(), nullptr, nullptr);
-	nice_agent_remove_stream(agent, stream);
-	if (stream == mOldStream)
-		mOldStream = 0;
-	LOG_INFO("timeline: ice stream " + std::to_string(stream) + " removed");
-}
-
-namespace {
-// After the switch the peer may still send a little on the old pair (it switches when it sees
-// the nomination): the old stream keeps receiving that long.
-constexpr int kOldStreamLingerMs = 3000;
-} // namespace
-
-void IceTransport::switchToRestartedStream() {
-	if (mSendStream == mStream)
-		return;
-	mSendStream = mStream.load();
-	LOG_INFO("timeline: ice sending on stream " + std::to_string(mStream.load()));
-	mLoop.cancel(mRemoveTimer);
-	mRemoveTimer = mLoop.addTimer(std::chrono::milliseconds(kOldStreamLingerMs),
-	                              [this, weak = weak_from_this()] {
-		                              auto keep = weak.lock();
-		                              if (!keep)
-			                              return false;
-		                              mRemoveTimer = 0;
-		                              if (!mClosed && mOldStream && mOldStream != mSendStream)
-			                              removeStream(mOldStream);
-		                              return false;
-	                              });
-}
-
 void IceTransport::loopCancelConnectTimer() {
 	mLoop.cancel(mConnectTimer);
 	mConnectTimer = 0;
@@ -564,49 +391,6 @@ void IceTransport::remoteGatheringDone() {
 		tellPeerGatheringDone();
 		checkNoPairs();
 	});
-}
-
-namespace {
-constexpr size_t kMaxEarlyDatagrams = 16;      // a DTLS flight is a handful of datagrams
-constexpr size_t kMaxEarlyBytes = 64 * 1024;
-} // namespace
-
-bool IceTransport::send(const char *data, size_t size) {
-	{
-		std::shared_lock lock(mAgentMutex);
-		if (!mAgent)
-			return false;
-		if (nice_agent_send(mAgent, mSendStream.load(std::memory_order_relaxed), 1, guint(size), data) >= 0)
-			return true;
-	}
-	std::lock_guard lock(mEarlyMutex);
-	if (!mEarlyOpen || mEarly.size() >= kMaxEarlyDatagrams || mEarlyBytes + size > kMaxEarlyBytes)
-		return false;
-	if (mEarly.empty())
-		LOG_INFO("timeline: ice send held: no pair selected yet");
-	mEarly.emplace_back(data, size);
-	mEarlyBytes += size;
-	return true;
-}
-
-void IceTransport::flushEarly() {
-	std::vector<std::string> early;
-	{
-		std::lock_guard lock(mEarlyMutex);
-		if (!mEarlyOpen)
-			return;
-		mEarlyOpen = false;
-		early.swap(mEarly);
-		mEarlyBytes = 0;
-	}
-	if (early.empty())
-		return;
-	LOG_INFO("timeline: ice send released: " + std::to_string(early.size()) + " datagram(s)");
-	std::shared_lock lock(mAgentMutex);
-	if (!mAgent)
-		return;
-	for (const auto &d : early)
-		nice_agent_send(mAgent, mSendStream.load(), 1, guint(d.size()), d.data());
 }
 
 bool IceTransport::selectedPair(std::string *local, std::string *remote, std::string *localAddress,
@@ -683,41 +467,6 @@ void IceTransport::onStateChanged(NiceAgent *, unsigned stream, unsigned, unsign
 	}
 }
 
-// Loopback and LAN peers can outrun a default-sized socket buffer in bursts (the kernel then
-// drops datagrams, which costs unreliable channels messages and reliable ones a congestion
-// window cut). Larger buffers on the selected pair's socket absorb the bursts.
-void IceTransport::enlargeSocketBuffers() {
-	NiceAgent *agent = currentAgent();
-	if (!agent)
-		return;
-	GSocket *socket = nice_agent_get_selected_socket(agent, mSendStream.load(), 1);
-	if (!socket) {
-		LOG_DEBUG("ICE: no socket for the selected pair");
-		return;
-	}
-	int fd = g_socket_get_fd(socket);
-	int size = 4 * 1024 * 1024;
-	// (const char *: Winsock's option type; POSIX takes it as const void *.)
-	auto set = [fd, &size](int option) {
-		return setsockopt(fd, SOL_SOCKET, option, reinterpret_cast<const char *>(&size), sizeof(size));
-	};
-#ifdef SO_RCVBUFFORCE
-	// The FORCE variants pass net.core.rmem_max when privileged; otherwise the plain ones apply.
-	if (set(SO_RCVBUFFORCE) != 0)
-		set(SO_RCVBUF);
-	if (set(SO_SNDBUFFORCE) != 0)
-		set(SO_SNDBUF);
-#else
-	set(SO_RCVBUF);
-	set(SO_SNDBUF);
-#endif
-	int rcv = 0;
-	socklen_t len = sizeof(rcv);
-	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<char *>(&rcv), &len);
-	LOG_DEBUG("ICE socket " + std::to_string(fd) + " receive buffer " + std::to_string(rcv));
-	g_object_unref(socket);
-}
-
 void IceTransport::changeState(rtcIceState state) {
 	if (state == mState)
 		return;
@@ -773,12 +522,6 @@ void IceTransport::installNiceDebugHook() {
 		nice_debug_enable(FALSE);
 	else
 		nice_debug_disable(FALSE);
-}
-
-void IceTransport::onReceive(NiceAgent *, unsigned, unsigned, unsigned len, char *buf, void *self) {
-	auto t = static_cast<IceTransport *>(self);
-	if (!t->mClosed && t->mCallbacks.data)
-		t->mCallbacks.data(buf, len);
 }
 
 } // namespace rtcimpl
