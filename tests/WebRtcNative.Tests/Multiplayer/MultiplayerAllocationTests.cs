@@ -56,8 +56,11 @@ public class MultiplayerAllocationTests
         net.WaitAllConnected();
         var payload = Payload.Make(7, 100);
         var buffer = new byte[2048];
-        for (int round = 0; round < 4; round++)
-            Exchange(net, 1, 0, 3000, payload, buffer, new[] { 2, 3, 4 });
+        // Warm-up deeper than the measured bursts: the receive queues' rings and free lists grow to the deepest
+        // queue seen, and a measured burst whose unreliable third did not expire (it did in a warm-up) could
+        // otherwise go one ring size beyond (seen once in ~8 .NET 8 runs: 230 KB).
+        for (int round = 0; round < 3; round++)
+            Exchange(net, 1, 0, 6000, payload, buffer, new[] { 2, 3, 4 });
 
         Assert.Equal(0, Exchange(net, 1, 0, 1000, payload, buffer, new[] { 2, 3, 4 }));   // broadcast
         Assert.Equal(0, Exchange(net, 2, -1, 1000, payload, buffer, new[] { 3, 4 }));     // all but 1
@@ -78,11 +81,11 @@ public class MultiplayerAllocationTests
         net.WaitAllConnected();
         var payload = Payload.Make(9, 100);
         var buffer = new byte[2048];
-        for (int round = 0; round < 4; round++)
+        for (int round = 0; round < 3; round++)   // deeper than the measured bursts (see the mesh test)
         {
-            Exchange(net, 2, 3, 3000, payload, buffer, new[] { 3 });
-            Exchange(net, 2, 0, 3000, payload, buffer, new[] { 1, 3, 4 });
-            Exchange(net, 1, 0, 3000, payload, buffer, new[] { 2, 3, 4 });
+            Exchange(net, 2, 3, 6000, payload, buffer, new[] { 3 });
+            Exchange(net, 2, 0, 6000, payload, buffer, new[] { 1, 3, 4 });
+            Exchange(net, 1, 0, 6000, payload, buffer, new[] { 2, 3, 4 });
         }
         Assert.Equal(0, Exchange(net, 2, 3, 1000, payload, buffer, new[] { 3 }));          // client -> server -> client
         Assert.Equal(0, Exchange(net, 2, 0, 1000, payload, buffer, new[] { 1, 3, 4 }));    // client broadcast, relayed
