@@ -72,9 +72,12 @@ public class AllocationTests
 
         Assert.Equal(0, failedPuts);
         Assert.Equal(expected, read);
-        Assert.Equal(0, putBinary);
-        Assert.Equal(0, putText);
-        Assert.Equal(0, get);
+        // No allocation per message: less than 1 byte per call in all (a per-message allocation is at least 24 B).
+        // Not exactly 0: on .NET 8 the text loop was charged 48 B once in 2 clean-clone CI runs (a one-time
+        // runtime allocation on the thread; never on .NET 10, never reproduced running the class alone).
+        Assert.True(putBinary < count, $"binary PutPacket(span): {putBinary} B for {count} calls");
+        Assert.True(putText < 2 * count, $"text PutPacket(span): {putText} B for {2 * count} calls");
+        Assert.True(get < expected, $"TryGetPacket: {get} B for {expected} packets");
     }
 }
 
