@@ -16,7 +16,13 @@ struct Settings {
 	int maxWindowSize = 32 * 1024 * 1024; // 200 ms RTT at 100 MB/s needs 20 MB in flight
 	bool tuneRecv = true;
 	bool tuneSend = true;
-	int maxChunksOnQueue = 0;
+	// DATA chunks an association may hold, outgoing (queued and in flight) and incoming
+	// (reassembly and unread) alike. usrsctp's own default, 512, refused sends whenever more
+	// than 512 chunks (~600 KB) were in flight, whatever the send window: that capped a 50 ms
+	// path at 15-21 MB/s (native/BENCHMARKS.md, issue 14). The windows bound memory in bytes
+	// (usrsctp also charges 256 B per chunk against the receive window); this bounds the
+	// count, high enough for the largest window (32 MiB / ~1.2 KB per full chunk = 28 k).
+	int maxChunksOnQueue = 65536;
 	int initialCongestionWindow = 10; // MTUs; RFC 4960's 3 is slow to start on fast paths
 	int maxBurst = 0;
 	int congestionControlModule = 0;

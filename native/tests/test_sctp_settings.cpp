@@ -1,0 +1,52 @@
+// Unit tests of the global SCTP settings (native/src/sctp/sctp_settings.cpp) as usrsctp sees
+// them. Issue 14: usrsctp's own cap of 512 DATA chunks per association (queued + in flight)
+// refused sends whenever ~600 KB were in flight, whatever the send window, which held a 50 ms
+// path to 15-21 MB/s; the default now fits the largest window the tuner grows to.
+#include "sctp/sctp_settings.hpp"
+#include "sctp/usrsctp_include.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+static int g_failures = 0;
+static int g_checks = 0;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                           \
+		++g_checks;                                                                                \
+		if (!(cond)) {                                                                             \
+			++g_failures;                                                                          \
+			std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                   \
+		}                                                                                          \
+	} while (0)
+
+static int output(void *, void *, size_t, uint8_t, uint8_t) { return 0; }
+
+int main() {
+	usrsctp_init_nothreads(0, output, nullptr);
+	const uint32_t usrsctpDefault = usrsctp_sysctl_get_sctp_max_chunks_on_queue();
+
+	rtcimpl::sctp::applyGlobal();
+	const auto defaults = rtcimpl::sctp::current();
+	// Full chunks carry ~1.2 KB (1280-byte MTU path minus DTLS, UDP and SCTP headers): the
+	// largest window must fit in chunks, or sends stop before the window is used.
+	const uint32_t needed = uint32_t(defaults.maxWindowSize / 1200);
+	std::printf("usrsctp default %u, library default %u, largest window needs %u\n", usrsctpDefault,
+	            usrsctp_sysctl_get_sctp_max_chunks_on_queue(), needed);
+	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() >= needed);
+	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() == uint32_t(defaults.maxChunksOnQueue));
+
+	// rtcSetSctpSettings: a value the application sets wins; <= 0 restores the default.
+	rtcSctpSettings s;
+	std::memset(&s, 0, sizeof(s));
+	s.maxChunksOnQueue = 1000;
+	rtcimpl::sctp::set(s);
+	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() == 1000);
+	s.maxChunksOnQueue = 0;
+	rtcimpl::sctp::set(s);
+	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() == uint32_t(defaults.maxChunksOnQueue));
+
+	usrsctp_finish();
+	std::printf("%d checks, %d failures\n", g_checks, g_failures);
+	return g_failures ? 1 : 0;
+}
