@@ -1,6 +1,7 @@
-// Unit tests of SCTP window auto-tuning (native/src/sctp/window_tuner.hpp): windows grow only
-// while the connection moves more than half of them per round trip, double at most per check,
-// stop at the cap, and never grow for a slow or idle connection.
+// Unit tests of SCTP window auto-tuning (native/src/sctp/window_tuner.hpp): receive windows grow
+// only while the connection moves more than half of them per round trip; send buffers follow the
+// congestion window up and down; both change at most by a factor 2 per check, stay between the
+// initial size and the cap, and never grow for a slow or idle connection.
 #include "sctp/window_tuner.hpp"
 
 #include <cstdio>
@@ -77,14 +78,25 @@ static void receiveDoublesOnePerCheck() {
 
 static void sendFollowsCongestionWindow() {
 	WindowTuner t(1 * MiB, 32 * MiB);
-	CHECK_EQ(t.checkInFlight(100 * 1024), 0u); // cwnd well inside the buffer
+	CHECK_EQ(t.checkInFlight(300 * 1024), 0u); // cwnd under half the buffer
 	CHECK_EQ(t.size(), 1 * MiB);
-	CHECK_EQ(t.checkInFlight(300 * 1024), 2 * MiB); // cwnd past a quarter: the buffer would limit
-	CHECK_EQ(t.checkInFlight(300 * 1024), 0u);
-	CHECK_EQ(t.checkInFlight(40 * MiB), 4 * MiB); // one doubling per check
+	CHECK_EQ(t.checkInFlight(600 * 1024), 2 * MiB); // cwnd past half: the buffer would limit
+	CHECK_EQ(t.checkInFlight(600 * 1024), 0u);      // between a quarter and a half: kept
+	CHECK_EQ(t.checkInFlight(40 * MiB), 4 * MiB);   // one doubling per check
 	for (int i = 0; i < 10; ++i)
 		t.checkInFlight(40 * MiB);
 	CHECK_EQ(t.size(), 32 * MiB);
+	// The congestion window collapsed (a timeout): the buffer follows it down, one halving per
+	// check, never below the initial size, so unsent bytes hidden from bufferedAmount stay
+	// within a few windows.
+	CHECK_EQ(t.checkInFlight(1200), 16 * MiB);
+	CHECK_EQ(t.count(8 * MiB) ? 1 : 0, 1); // checks continue at any size of a tunable window
+	for (int i = 0; i < 10; ++i)
+		t.checkInFlight(1200);
+	CHECK_EQ(t.size(), 1 * MiB);
+	CHECK_EQ(t.checkInFlight(1200), 0u);
+	// Recovery grows it again.
+	CHECK_EQ(t.checkInFlight(MiB / 2), 2 * MiB);
 }
 
 static void fixedWhenCapIsInitial() {

@@ -15,29 +15,36 @@ class WindowTuner {
 public:
 	using Clock = std::chrono::steady_clock;
 
-	WindowTuner(size_t initial, size_t cap) : mSize(initial), mCap(cap < initial ? initial : cap) {}
+	WindowTuner(size_t initial, size_t cap) : mSize(initial), mInitial(initial), mCap(cap < initial ? initial : cap) {}
 
 	size_t size() const { return mSize; }
 	size_t cap() const { return mCap; }
 
 	// Counts bytes that crossed the window; true when enough did since the last check that the
-	// caller should fetch the round-trip time and call check(). One add and compare per call.
+	// caller should fetch the path's state and call a check. One add and compare per call.
 	bool count(size_t bytes) {
 		mBytes += bytes;
-		return mSize < mCap && mBytes >= mSize / 2;
+		return mCap > mInitial && mBytes >= mSize / 2;
 	}
 
-	// Send side: the congestion window (what the path takes in flight) uses a quarter of the
-	// buffer or more, so the buffer, not the path, would soon limit: it doubles, keeping two to
-	// four congestion windows, so that SACKs find data ready to go while the application's next
-	// batch is still on its way to usrsctp (a thread hand-off, slow on a busy host). (Bytes accepted per round trip would not tell: an
-	// application that keeps data queued fills any new space at once.) Returns the new size, or
-	// 0 for no change. Starts the next count either way.
+	// Send side: keeps the buffer between two and four congestion windows (what the path takes
+	// in flight): one in flight, the rest ready for the next SACKs while the application's next
+	// batch is still on its way to usrsctp. It doubles once the congestion window uses half of
+	// it, and halves (not below the initial size) once that falls under a quarter: what waits
+	// in usrsctp unsent is not in bufferedAmount, so after a congestion window collapse it must
+	// not stay at many windows' worth (a 32 MiB buffer behind a 100 KB cwnd drained for over a
+	// minute at 200 ms RTT). Bytes accepted per round trip would not tell: an application that
+	// keeps data queued fills any new space at once. Returns the new size, or 0 for no change.
+	// Starts the next count either way.
 	size_t checkInFlight(size_t congestionWindow) {
 		mBytes = 0;
-		if (congestionWindow < mSize / 4)
-			return 0;
-		return grow();
+		if (congestionWindow >= mSize / 2)
+			return grow();
+		if (congestionWindow < mSize / 4 && mSize > mInitial) {
+			mSize = mSize / 2 < mInitial ? mInitial : mSize / 2;
+			return mSize;
+		}
+		return 0;
 	}
 
 	// Receive side: half the window crossed within one smoothed round trip (srtt; 0 when not known yet): the
@@ -64,6 +71,7 @@ private:
 	}
 
 	size_t mSize;
+	const size_t mInitial;
 	const size_t mCap;
 	size_t mBytes = 0;
 	Clock::time_point mStart{};
