@@ -1,7 +1,7 @@
 // Unit tests of the global SCTP settings (native/src/sctp/sctp_settings.cpp) as usrsctp sees
 // them. Issue 14: usrsctp's own cap of 512 DATA chunks per association (queued + in flight)
 // refused sends whenever ~600 KB were in flight, whatever the send window, which held a 50 ms
-// path to 15-21 MB/s; the default now fits the largest window the tuner grows to.
+// path to 8-21 MB/s; the default now lets 19 MB be in flight and still bounds hostile chunks.
 #include "sctp/sctp_settings.hpp"
 #include "sctp/usrsctp_include.hpp"
 
@@ -28,12 +28,16 @@ int main() {
 
 	rtcimpl::sctp::applyGlobal();
 	const auto defaults = rtcimpl::sctp::current();
-	// Full chunks carry ~1.2 KB (1280-byte MTU path minus DTLS, UDP and SCTP headers): the
-	// largest window must fit in chunks, or sends stop before the window is used.
-	const uint32_t needed = uint32_t(defaults.maxWindowSize / 1200);
-	std::printf("usrsctp default %u, library default %u, largest window needs %u\n", usrsctpDefault,
-	            usrsctp_sysctl_get_sctp_max_chunks_on_queue(), needed);
+	// Full chunks carry 1 192 B (1280-byte MTU path minus DTLS, UDP and SCTP headers). The cap
+	// must let at least 16 MiB be in flight (80 MB/s at 200 ms RTT), or sends stop while the
+	// window still has room; and it bounds what a hostile peer's tiny chunks can pin (each may
+	// hold its ~2.5 KB packet buffer: 16 384 x 2.5 KB = 40 MB, docs/reliability.md).
+	const uint32_t needed = uint32_t(16 * 1024 * 1024 / 1192);
+	const uint32_t hostileBound = 16384;
+	std::printf("usrsctp default %u, library default %u, 16 MiB in flight needs %u, hostile bound %u\n",
+	            usrsctpDefault, usrsctp_sysctl_get_sctp_max_chunks_on_queue(), needed, hostileBound);
 	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() >= needed);
+	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() <= hostileBound);
 	CHECK(usrsctp_sysctl_get_sctp_max_chunks_on_queue() == uint32_t(defaults.maxChunksOnQueue));
 
 	// rtcSetSctpSettings: a value the application sets wins; <= 0 restores the default.

@@ -86,11 +86,14 @@ static void sendFollowsCongestionWindow() {
 	for (int i = 0; i < 10; ++i)
 		t.checkInFlight(40 * MiB);
 	CHECK_EQ(t.size(), 32 * MiB);
+	// Checks continue at the cap (else a collapse there would never be noticed), every half
+	// initial window accepted.
+	CHECK_EQ(t.countSent(MiB / 4) ? 1 : 0, 0);
+	CHECK_EQ(t.countSent(MiB / 4) ? 1 : 0, 1);
 	// The congestion window collapsed (a timeout): the buffer follows it down, one halving per
 	// check, never below the initial size, so unsent bytes hidden from bufferedAmount stay
 	// within a few windows.
 	CHECK_EQ(t.checkInFlight(1200), 16 * MiB);
-	CHECK_EQ(t.count(8 * MiB) ? 1 : 0, 1); // checks continue at any size of a tunable window
 	for (int i = 0; i < 10; ++i)
 		t.checkInFlight(1200);
 	CHECK_EQ(t.size(), 1 * MiB);
@@ -99,10 +102,26 @@ static void sendFollowsCongestionWindow() {
 	CHECK_EQ(t.checkInFlight(MiB / 2), 2 * MiB);
 }
 
+static void sendNeverBelowLargestMessage() {
+	// usrsctp refuses a message larger than its whole send buffer (EMSGSIZE): the buffer grows
+	// to fit one, even when the size is fixed, and never shrinks below it again.
+	WindowTuner t(1 * MiB, 32 * MiB);
+	CHECK_EQ(t.fit(64 * 1024), 0u);
+	CHECK_EQ(t.fit(3 * MiB), 3 * MiB);
+	CHECK_EQ(t.checkInFlight(4 * MiB), 6 * MiB);
+	for (int i = 0; i < 10; ++i)
+		t.checkInFlight(1200);
+	CHECK_EQ(t.size(), 3 * MiB);
+	WindowTuner fixed(1 * MiB, 1 * MiB);
+	CHECK_EQ(fixed.fit(2 * MiB), 2 * MiB);
+	CHECK_EQ(fixed.countSent(64 * MiB) ? 1 : 0, 0);
+}
+
 static void fixedWhenCapIsInitial() {
 	// A size the application set (rtcSetSctpSettings) is built with cap == initial.
 	WindowTuner t(4 * MiB, 4 * MiB);
 	CHECK_EQ(t.count(64 * MiB) ? 1 : 0, 0);
+	CHECK_EQ(t.countSent(64 * MiB) ? 1 : 0, 0);
 	CHECK_EQ(t.checkInFlight(64 * MiB), 0u);
 	CHECK_EQ(t.size(), 4 * MiB);
 }
@@ -111,6 +130,7 @@ int main() {
 	receiveGrowsOnlyWhenWindowLimited();
 	receiveDoublesOnePerCheck();
 	sendFollowsCongestionWindow();
+	sendNeverBelowLargestMessage();
 	fixedWhenCapIsInitial();
 	std::printf("%d checks, %d failures\n", g_checks, g_failures);
 	return g_failures ? 1 : 0;

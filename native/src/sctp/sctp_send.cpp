@@ -56,6 +56,8 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 	bool streamReady = int(stream) < mOutStreams.load();
 	if (!streamReady)
 		wantStreams(int(stream) + 1); // the message waits in the queue for the new streams
+	if (size_t grown = mSendTuner.fit(size)) // the whole message must fit in the send buffer
+		setOpt(mSocket, SOL_SOCKET, SO_SNDBUF, int(grown));
 	auto queue = mQueues.find(stream);
 	if (queue == mQueues.end() && streamReady) {
 		// Nothing of this stream waits: straight to usrsctp. Other streams' queued messages
@@ -64,7 +66,7 @@ bool SctpTransport::send(uint16_t stream, uint32_t ppid, const char *data, size_
 		if (r > 0) {
 			if (counted)
 				mTraffic.sent(payload);
-			if (mSendTuner.count(size))
+			if (mSendTuner.countSent(size))
 				tuneSend();
 			return true;
 		}
@@ -116,7 +118,7 @@ int SctpTransport::sendQueued(std::deque<Pending> &queue, std::vector<Change> &c
 		int r = trySend(p.stream, p.ppid, p.data.data(), p.data.size(), rel);
 		if (r == 0)
 			return 0;
-		if (mSendTuner.count(p.data.size()))
+		if (mSendTuner.countSent(p.data.size()))
 			tuneSend();
 	}
 	size_t before = mBuffered[p.stream];

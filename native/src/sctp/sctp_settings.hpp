@@ -17,12 +17,13 @@ struct Settings {
 	bool tuneRecv = true;
 	bool tuneSend = true;
 	// DATA chunks an association may hold, outgoing (queued and in flight) and incoming
-	// (reassembly and unread) alike. usrsctp's own default, 512, refused sends whenever more
-	// than 512 chunks (~600 KB) were in flight, whatever the send window: that capped a 50 ms
-	// path at 15-21 MB/s (native/BENCHMARKS.md, issue 14). The windows bound memory in bytes
-	// (usrsctp also charges 256 B per chunk against the receive window); this bounds the
-	// count, high enough for the largest window (32 MiB / ~1.2 KB per full chunk = 28 k).
-	int maxChunksOnQueue = 65536;
+	// (reassembly and unread) alike. usrsctp's own default, 512, refused sends whenever 512
+	// chunks (~600 KB) were in flight, whatever the send window: that held a 50 ms path to
+	// 8-21 MB/s (native/BENCHMARKS.md, issue 14). 16 384 full chunks are 19 MB in flight (100 MB/s
+	// at 200 ms). It is also what bounds a hostile peer's tiny chunks: usrsctp charges each only
+	// its bytes + 256 B against the receive window, while one can pin its packet's ~2.5 KB
+	// buffer, so an association can be made to hold up to ~40 MB (docs/reliability.md).
+	int maxChunksOnQueue = 16384;
 	int initialCongestionWindow = 10; // MTUs; RFC 4960's 3 is slow to start on fast paths
 	int maxBurst = 0;
 	int congestionControlModule = 0;

@@ -20,31 +20,52 @@ public:
 	size_t size() const { return mSize; }
 	size_t cap() const { return mCap; }
 
-	// Counts bytes that crossed the window; true when enough did since the last check that the
-	// caller should fetch the path's state and call a check. One add and compare per call.
+	// Receive side: counts bytes that crossed the window; true when enough did (half the
+	// window) since the last check that the caller should fetch the round-trip time and call
+	// check(). One add and compare per call.
 	bool count(size_t bytes) {
 		mBytes += bytes;
-		return mCap > mInitial && mBytes >= mSize / 2;
+		return mSize < mCap && mBytes >= mSize / 2;
+	}
+
+	// Send side: the same, but due every half initial window accepted, at any size, so that a
+	// buffer far above the congestion window is noticed before much of it fills.
+	bool countSent(size_t bytes) {
+		mBytes += bytes;
+		return mCap > mInitial && mBytes >= mInitial / 2;
 	}
 
 	// Send side: keeps the buffer between two and four congestion windows (what the path takes
 	// in flight): one in flight, the rest ready for the next SACKs while the application's next
 	// batch is still on its way to usrsctp. It doubles once the congestion window uses half of
-	// it, and halves (not below the initial size) once that falls under a quarter: what waits
-	// in usrsctp unsent is not in bufferedAmount, so after a congestion window collapse it must
-	// not stay at many windows' worth (a 32 MiB buffer behind a 100 KB cwnd drained for over a
-	// minute at 200 ms RTT). Bytes accepted per round trip would not tell: an application that
-	// keeps data queued fills any new space at once. Returns the new size, or 0 for no change.
-	// Starts the next count either way.
+	// it, and halves once that falls under a quarter, not below the initial size or the largest
+	// message (fit()): what waits in usrsctp unsent is not in bufferedAmount, so after a
+	// congestion window collapse it must not stay at many windows' worth (a 32 MiB buffer behind
+	// a 100 KB cwnd drained for over a minute at 200 ms RTT). Bytes accepted per round trip would
+	// not tell: an application that keeps data queued fills any new space at once. Returns the
+	// new size, or 0 for no change. Starts the next count either way.
 	size_t checkInFlight(size_t congestionWindow) {
 		mBytes = 0;
 		if (congestionWindow >= mSize / 2)
 			return grow();
-		if (congestionWindow < mSize / 4 && mSize > mInitial) {
-			mSize = mSize / 2 < mInitial ? mInitial : mSize / 2;
+		const size_t floor = mFloor > mInitial ? mFloor : mInitial;
+		if (congestionWindow < mSize / 4 && mSize > floor) {
+			mSize = mSize / 2 < floor ? floor : mSize / 2;
 			return mSize;
 		}
 		return 0;
+	}
+
+	// Send side: usrsctp refuses (EMSGSIZE) a message larger than its whole send buffer, so the
+	// buffer never goes below the largest message handed to it, even when the application fixed
+	// the size. Returns the new size when it had to grow, else 0.
+	size_t fit(size_t messageSize) {
+		if (messageSize > mFloor)
+			mFloor = messageSize;
+		if (messageSize <= mSize)
+			return 0;
+		mSize = messageSize;
+		return mSize;
 	}
 
 	// Receive side: half the window crossed within one smoothed round trip (srtt; 0 when not known yet): the
@@ -73,6 +94,7 @@ private:
 	size_t mSize;
 	const size_t mInitial;
 	const size_t mCap;
+	size_t mFloor = 0; // the largest message sent (send side)
 	size_t mBytes = 0;
 	Clock::time_point mStart{};
 };
