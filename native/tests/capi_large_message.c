@@ -61,6 +61,7 @@ static void exchange(const char *what) {
 	printf("capi_large_message: %s: 2 MiB and 5 MiB delivered intact\n", what);
 	free(want);
 	free(buf);
+	channel_free(local); /* the remote one belongs to the pair */
 	pair_destroy(&p);
 }
 
