@@ -24,17 +24,7 @@
 
 using namespace rtcimpl;
 
-static int g_failures = 0;
-static int g_checks = 0;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                           \
-		++g_checks;                                                                                \
-		if (!(cond)) {                                                                             \
-			++g_failures;                                                                          \
-			std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                   \
-		}                                                                                          \
-	} while (0)
+#include "support/unit_check.hpp"
 #define CHECK_EQ(a, b) CHECK((a) == (b))
 
 using Bytes = std::vector<uint8_t>;

@@ -8,17 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-static int g_failures = 0;
-static int g_checks = 0;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                           \
-		++g_checks;                                                                                \
-		if (!(cond)) {                                                                             \
-			++g_failures;                                                                          \
-			std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                   \
-		}                                                                                          \
-	} while (0)
+#include "support/unit_check.hpp"
 
 static int output(void *, void *, size_t, uint8_t, uint8_t) { return 0; }
 
