@@ -9,8 +9,7 @@
 using rtcimpl::sctp::WindowTuner;
 using namespace std::chrono;
 
-static int g_failures = 0;
-static int g_checks = 0;
+#include "support/unit_check.hpp" // g_checks, g_failures
 
 #define CHECK_EQ(a, b)                                                                             \
 	do {                                                                                           \

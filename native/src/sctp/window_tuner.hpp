@@ -15,7 +15,8 @@ class WindowTuner {
 public:
 	using Clock = std::chrono::steady_clock;
 
-	WindowTuner(size_t initial, size_t cap) : mSize(initial), mInitial(initial), mCap(cap < initial ? initial : cap) {}
+	WindowTuner(size_t initial, size_t cap)
+	    : mSize(initial), mInitial(initial), mCap(cap < initial ? initial : cap), mFloor(initial) {}
 
 	size_t size() const { return mSize; }
 	size_t cap() const { return mCap; }
@@ -48,9 +49,8 @@ public:
 		mBytes = 0;
 		if (congestionWindow >= mSize / 2)
 			return grow();
-		const size_t floor = mFloor > mInitial ? mFloor : mInitial;
-		if (congestionWindow < mSize / 4 && mSize > floor) {
-			mSize = mSize / 2 < floor ? floor : mSize / 2;
+		if (congestionWindow < mSize / 4 && mSize > mFloor) {
+			mSize = mSize / 2 < mFloor ? mFloor : mSize / 2;
 			return mSize;
 		}
 		return 0;
@@ -94,7 +94,7 @@ private:
 	size_t mSize;
 	const size_t mInitial;
 	const size_t mCap;
-	size_t mFloor = 0; // the largest message sent (send side)
+	size_t mFloor; // send side: never below the initial size or the largest message sent
 	size_t mBytes = 0;
 	Clock::time_point mStart{};
 };
