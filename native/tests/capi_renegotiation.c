@@ -93,6 +93,16 @@ static rtcSignalingState signaling_of(peer_t *p) {
 	return s;
 }
 
+/* Waits until `side` made `n` more signaling changes than `before` and then rests in `s`. A
+ * plain wait for a state is not enough: a peer that has not yet reported its remote offer still
+ * shows its previous (or initial, STABLE) state. */
+static int wait_changes_then(peer_t *p, int side, int before, int n, rtcSignalingState s) {
+	double deadline = now_s() + 10;
+	while ((sig_changes(side) < before + n || signaling_of(p) != s) && now_s() < deadline)
+		sleep_ms(5);
+	return sig_changes(side) >= before + n && signaling_of(p) == s;
+}
+
 static int wait_signaling(peer_t *p, rtcSignalingState s) {
 	double deadline = now_s() + 10;
 	while (signaling_of(p) != s && now_s() < deadline)
@@ -216,13 +226,15 @@ static void candidates_of_a_later_description(void) {
 	pair_init(&p, NULL, NULL);
 	p.a.auto_signal = 0;
 	p.b.auto_signal = 0;
+	track_signaling(&p);
 	int id = rtcCreateDataChannel(p.a.pc, "late");
 	CHECK(id > 0);
 	channel_t *local = channel_new(id);
 	CHECK_EQ(rtcSetLocalDescription(p.a.pc, "offer"), 0);
 	char *offer = local_sdp(&p.a), *bare = strip_candidates(offer);
+	int b0 = sig_changes(1);
 	CHECK_EQ(peer_deliver_description(&p.b, bare, "offer"), 0);
-	CHECK(wait_signaling(&p.b, RTC_SIGNALING_STABLE));
+	CHECK(wait_changes_then(&p.b, 1, b0, 2, RTC_SIGNALING_STABLE)); /* have-remote-offer, stable */
 	char *answer = local_sdp(&p.b), *bare_answer = strip_candidates(answer);
 	CHECK_EQ(peer_deliver_description(&p.a, bare_answer, "answer"), 0);
 	free(offer), free(bare), free(answer), free(bare_answer);
@@ -231,8 +243,9 @@ static void candidates_of_a_later_description(void) {
 	CHECK_EQ(rtcSetLocalDescription(p.a.pc, "offer"), 0);
 	offer = local_sdp(&p.a);
 	CHECK(strstr(offer, "a=candidate:") != NULL);
+	b0 = sig_changes(1);
 	CHECK_EQ(peer_deliver_description(&p.b, offer, "offer"), 0);
-	CHECK(wait_signaling(&p.b, RTC_SIGNALING_STABLE));
+	CHECK(wait_changes_then(&p.b, 1, b0, 2, RTC_SIGNALING_STABLE));
 	sleep_ms(200); /* B's answer gathered: it lists its candidates */
 	answer = local_sdp(&p.b);
 	CHECK(strstr(answer, "a=candidate:") != NULL);
