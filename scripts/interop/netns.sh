@@ -3,17 +3,20 @@
 #   wrn-a (our side, 10.77.0.1/30 on wrn-va) <-- veth --> wrn-b (the other stack, 10.77.0.2/30 on wrn-vb)
 # No default route and IPv6 off inside: nothing in them can reach anything but each other (and
 # their own loopback). Usage: netns.sh up|down
-# WRN_LOSS_PCT=N (1-99): each namespace also drops N % of the UDP packets it sends on the veth,
-# chosen by the kernel (nftables numgen random; this kernel has no netem); `down` prints how many
-# packets each side dropped ("nft-loss: wrn-a dropped 12 of 300 UDP packets ...").
+# WRN_LOSS_PCT=N (1-99): each namespace also drops N % of the UDP packets it receives from the
+# veth, chosen by the kernel (nftables numgen random; this kernel has no netem); `down` prints how
+# many packets each side dropped ("nft-loss: wrn-a dropped 12 of 300 UDP packets ...").
+# Dropped on input, not on output: a packet dropped in the sender's output hook fails its
+# sendmsg() with EPERM, which a lossy path never tells a sender (libnice fails an ICE pair at once
+# when its first check's send fails; one run in ~20 failed to connect that way).
 set -uo pipefail
 A=wrn-a B=wrn-b
 loss_report() {
 	local ns=$1 rules dropped sent
-	rules=$(ip netns exec "$ns" nft list chain inet wrnloss out 2>/dev/null) || return 0
+	rules=$(ip netns exec "$ns" nft list chain inet wrnloss in 2>/dev/null) || return 0
 	dropped=$(printf '%s\n' "$rules" | sed -n 's/.*counter packets \([0-9]*\) .*drop.*/\1/p' | head -n1)
 	sent=$(printf '%s\n' "$rules" | sed -n 's/.*counter packets \([0-9]*\) .*accept.*/\1/p' | head -n1)
-	echo "nft-loss: $ns dropped ${dropped:-0} of $(( ${dropped:-0} + ${sent:-0} )) UDP packets sent on the veth"
+	echo "nft-loss: $ns dropped ${dropped:-0} of $(( ${dropped:-0} + ${sent:-0} )) UDP packets received on the veth"
 }
 down() {
 	for ns in $A $B; do
@@ -32,10 +35,10 @@ down() {
 loss_rules() {
 	cat <<RULES
 table inet wrnloss {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		oifname "$1" meta l4proto udp numgen random mod 100 < $WRN_LOSS_PCT counter drop
-		oifname "$1" meta l4proto udp counter accept
+	chain in {
+		type filter hook input priority 0; policy accept;
+		iifname "$1" meta l4proto udp numgen random mod 100 < $WRN_LOSS_PCT counter drop
+		iifname "$1" meta l4proto udp counter accept
 	}
 }
 RULES

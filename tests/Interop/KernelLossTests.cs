@@ -6,7 +6,7 @@ namespace WebRtcNative.Interop.Tests;
 
 /// <summary>
 /// Loss made by the kernel rather than by the in-process relay of the native tests: both test
-/// namespaces drop 5 % of the UDP packets they send on the veth (nftables numgen random,
+/// namespaces drop 5 % of the UDP packets they receive from the veth (nftables numgen random,
 /// scripts/interop/netns.sh WRN_LOSS_PCT; this kernel has no netem). Our C driver, against the
 /// pion echo peer, moves 4 MiB through its reliable channel in 16 KiB messages; every echo must
 /// come back in order and intact, and the kernel must really have dropped packets both ways.
