@@ -59,7 +59,7 @@ internal static class ManagedScenarios
         public long SentMsgs, RxMsgsWindow, RxBytesWindow, RxMsgsTotal;
         public long Waits, MaxBuffered, Reordered, Dropped;
         public int Gen0, Gen1, Gen2;
-        public long AllocatedBytes; // process-wide, during the sending window
+        public long AllocatedBytes; // process-wide during the sending window, minus a bench relay's own
         public long PollCalls;
         public double DrainS; // from the end of the sending window until everything arrived
 
@@ -152,7 +152,8 @@ internal static class ManagedScenarios
     }
 
     /// <summary>A streams msgSize messages to B for durationS under flow control; the same thread polls and reads.</summary>
-    public static StreamResult Stream(ManagedPair p, int msgSize, bool reliable, double durationS, string what, double drainTimeoutS = DrainTimeoutS)
+    public static StreamResult Stream(ManagedPair p, int msgSize, bool reliable, double durationS, string what,
+        double drainTimeoutS = DrainTimeoutS, UdpRelay? relay = null)
     {
         var tx = p.ChA!;
         var rx = p.ChB!;
@@ -180,6 +181,7 @@ internal static class ManagedScenarios
 
         int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
         long alloc0 = GC.GetTotalAllocatedBytes(true);
+        long relayAlloc0 = relay?.AllocatedBytes ?? 0;
         long tStart = Clock.Now();
         long tEnd = tStart + Clock.FromSeconds(durationS);
         while (Clock.Now() < tEnd)
@@ -238,7 +240,7 @@ internal static class ManagedScenarios
         r.RxBytesWindow = reader.Bytes;
         r.ElapsedS = Clock.S(tWindow - tStart);
         r.SentMsgs = (long)seq;
-        r.AllocatedBytes = GC.GetTotalAllocatedBytes(true) - alloc0;
+        r.AllocatedBytes = GC.GetTotalAllocatedBytes(true) - alloc0 - ((relay?.AllocatedBytes ?? 0) - relayAlloc0);
         r.Gen0 = GC.CollectionCount(0) - g0;
         r.Gen1 = GC.CollectionCount(1) - g1;
         r.Gen2 = GC.CollectionCount(2) - g2;
@@ -294,7 +296,7 @@ internal static class ManagedScenarios
         try
         {
             p.WaitOpen(10, "wan");
-            var r = Stream(p, 65536, true, durationS, "wan", WanDrainTimeoutS);
+            var r = Stream(p, 65536, true, durationS, "wan", WanDrainTimeoutS, relay);
             if (relay.Bytes < r.RxBytesWindow)
                 throw new BenchFailure("wan: the relay forwarded fewer bytes than were delivered: traffic bypassed it");
             var o = r.ToJson(false);
@@ -304,6 +306,7 @@ internal static class ManagedScenarios
             o["drain_s"] = Math.Round(r.DrainS, 2);
             o["relay_forwarded"] = relay.Forwarded;
             o["relay_dropped"] = relay.Dropped;
+            o["relay_allocated_bytes"] = relay.AllocatedBytes; // whole run, not counted in allocated_bytes_per_msg
             return o;
         }
         finally

@@ -8,11 +8,15 @@ namespace WebRtcNative.Bench;
 /// sockets on 127.0.0.1, one standing in for each peer; every datagram is held for the one-way
 /// delay and a seeded share is dropped. Each peer's host candidate is rewritten to the other
 /// side's stand-in (<see cref="Rewrite"/>), so every packet crosses the relay. One thread.
+/// Allocation-free once warm (pooled datagram buffers, <see cref="SocketAddress"/> overloads): the
+/// section's allocation column is process-wide, so it should count the library, not this relay.
 /// </summary>
 internal sealed class UdpRelay : IDisposable
 {
     private readonly Socket[] _sock = new Socket[2];
-    private readonly IPEndPoint?[] _real = new IPEndPoint?[2];
+    private readonly SocketAddress?[] _realAddress = new SocketAddress?[2];
+    private readonly Stack<byte[]> _free = new();
+    private const int PooledSize = 2048; // every datagram of these peers fits (MTU ~1 200)
     private readonly long _delayTicks;
     private readonly double _loss;
     private ulong _rng;
@@ -21,6 +25,11 @@ internal sealed class UdpRelay : IDisposable
     private volatile bool _stop;
 
     public long Forwarded, Dropped, Bytes;
+
+    /// <summary>What the relay thread allocated so far (its buffer pool growing to the path's depth);
+    /// the bench subtracts it from the process-wide allocation column.</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocated);
+    private long _allocated;
 
     public UdpRelay(double delayMs, double lossPct, ulong seed)
     {
@@ -62,7 +71,7 @@ internal sealed class UdpRelay : IDisposable
             if (f.Length < 8 || !f[2].Equals("UDP", StringComparison.OrdinalIgnoreCase) || !IPAddress.TryParse(f[4], out var ip) ||
                 ip.AddressFamily != AddressFamily.InterNetwork || !int.TryParse(f[5], out int port))
                 continue;
-            _real[side] = new IPEndPoint(ip, port);
+            _realAddress[side] = new IPEndPoint(ip, port).Serialize();
             f[4] = "127.0.0.1";
             f[5] = Port(side).ToString(System.Globalization.CultureInfo.InvariantCulture);
             kept.Add(line[..at] + string.Join(' ', f) + (raw.EndsWith('\r') ? "\r" : ""));
@@ -82,15 +91,17 @@ internal sealed class UdpRelay : IDisposable
     {
         var buf = new byte[65536];
         var list = new List<Socket>(2);
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var from = new SocketAddress(AddressFamily.InterNetwork);
         while (!_stop)
         {
             long now = Clock.Now();
             while (_queue.Count > 0 && _queue.Peek().Due <= now)
             {
                 var p = _queue.Dequeue();
-                if (_real[p.To] is { } to)
-                    _sock[p.Out].SendTo(p.Data, 0, p.Len, SocketFlags.None, to);
+                if (_realAddress[p.To] is { } to)
+                    _sock[p.Out].SendTo(p.Data.AsSpan(0, p.Len), SocketFlags.None, to);
+                if (p.Data.Length == PooledSize)
+                    _free.Push(p.Data);
             }
             long waitUs = _queue.Count > 0 ? Math.Max(0, (long)(Clock.S(_queue.Peek().Due - now) * 1e6)) : 20000;
             list.Clear();
@@ -102,13 +113,16 @@ internal sealed class UdpRelay : IDisposable
                 int i = s == _sock[0] ? 0 : 1; // sock[i] stands for peer i: this came from peer 1-i, for peer i
                 while (s.Available > 0)
                 {
-                    int n = s.ReceiveFrom(buf, ref any);
-                    if (_real[i] is null || (_loss > 0 && (Next() >> 11) / 9007199254740992.0 < _loss))
+                    int n = s.ReceiveFrom(buf, SocketFlags.None, from);
+                    if (_realAddress[i] is null || (_loss > 0 && (Next() >> 11) / 9007199254740992.0 < _loss))
                     {
                         Dropped++;
                         continue;
                     }
-                    _queue.Enqueue((Clock.Now() + _delayTicks, 1 - i, i, buf[..n], n));
+                    var data = n <= PooledSize ? (_free.TryPop(out var b) ? b : new byte[PooledSize]) : new byte[n];
+                    buf.AsSpan(0, n).CopyTo(data);
+                    _queue.Enqueue((Clock.Now() + _delayTicks, 1 - i, i, data, n));
+                    Volatile.Write(ref _allocated, GC.GetAllocatedBytesForCurrentThread());
                     Forwarded++;
                     Bytes += n;
                 }
