@@ -19,7 +19,11 @@ using namespace rtcimpl;
 
 namespace {
 
+// Every entry point (here and in each function below that does not go through guard) holds the
+// lines the library writes until it returns: by then no library lock is held, so the
+// application's log callback may call the API again (see log::Defer).
 template <typename F> int guard(const char *fn, F &&f) {
+	log::Defer deferLogs;
 	try {
 		return f();
 	} catch (const std::invalid_argument &e) {
@@ -126,11 +130,13 @@ extern "C" {
 RTC_C_EXPORT void rtcInitLogger(rtcLogLevel level, rtcLogCallbackFunc cb) { log::init(level, cb); }
 
 RTC_C_EXPORT void rtcSetUserPointer(int id, void *ptr) {
+	log::Defer deferLogs;
 	if (auto e = Registry::instance().get(id))
 		e->setUserPointer(ptr);
 }
 
 RTC_C_EXPORT void *rtcGetUserPointer(int id) {
+	log::Defer deferLogs;
 	auto e = Registry::instance().get(id);
 	return e ? e->userPointer() : nullptr;
 }
@@ -202,24 +208,31 @@ RTC_C_EXPORT int rtcDeletePeerConnection(int pc) {
 }
 
 RTC_C_EXPORT int rtcSetLocalDescriptionCallback(int pc, rtcDescriptionCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::descriptionCallback);
 }
 RTC_C_EXPORT int rtcSetLocalCandidateCallback(int pc, rtcCandidateCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::candidateCallback);
 }
 RTC_C_EXPORT int rtcSetStateChangeCallback(int pc, rtcStateChangeCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::stateCallback);
 }
 RTC_C_EXPORT int rtcSetIceStateChangeCallback(int pc, rtcIceStateChangeCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::iceStateCallback);
 }
 RTC_C_EXPORT int rtcSetGatheringStateChangeCallback(int pc, rtcGatheringStateCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::gatheringStateCallback);
 }
 RTC_C_EXPORT int rtcSetSignalingStateChangeCallback(int pc, rtcSignalingStateCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::signalingStateCallback);
 }
 RTC_C_EXPORT int rtcSetDataChannelCallback(int pc, rtcDataChannelCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::dataChannelCallback);
 }
 
@@ -314,21 +327,25 @@ RTC_C_EXPORT int rtcGetSelectedCandidatePair(int pc, char *local, int localSize,
 }
 
 RTC_C_EXPORT bool rtcIsNegotiationNeeded(int pc) {
+	log::Defer deferLogs;
 	auto p = getPc(pc);
 	return p && p->negotiationNeeded();
 }
 
 RTC_C_EXPORT int rtcGetMaxDataChannelStream(int pc) {
+	log::Defer deferLogs;
 	auto p = getPc(pc);
 	return p ? p->maxDataChannelStream() : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcGetRemoteMaxMessageSize(int pc) {
+	log::Defer deferLogs;
 	auto p = getPc(pc);
 	return p ? p->remoteMaxMessageSize() : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcCreateDataChannel(int pc, const char *label) {
+	log::Defer deferLogs;
 	return rtcCreateDataChannelEx(pc, label, nullptr);
 }
 
@@ -351,6 +368,7 @@ RTC_C_EXPORT int rtcDeleteDataChannel(int dc) {
 }
 
 RTC_C_EXPORT int rtcGetDataChannelStream(int dc) {
+	log::Defer deferLogs;
 	auto d = getDc(dc);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -376,6 +394,7 @@ RTC_C_EXPORT int rtcGetDataChannelProtocol(int dc, char *buffer, int size) {
 }
 
 RTC_C_EXPORT int rtcGetDataChannelReliability(int dc, rtcReliability *reliability) {
+	log::Defer deferLogs;
 	auto d = getDc(dc);
 	if (!d || !reliability)
 		return RTC_ERR_INVALID;
@@ -384,6 +403,7 @@ RTC_C_EXPORT int rtcGetDataChannelReliability(int dc, rtcReliability *reliabilit
 }
 
 RTC_C_EXPORT int rtcSetOpenCallback(int id, rtcOpenCallbackFunc cb) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -391,6 +411,7 @@ RTC_C_EXPORT int rtcSetOpenCallback(int id, rtcOpenCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetClosedCallback(int id, rtcClosedCallbackFunc cb) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -398,9 +419,11 @@ RTC_C_EXPORT int rtcSetClosedCallback(int id, rtcClosedCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetErrorCallback(int id, rtcErrorCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setDcCallback(id, cb, &DataChannel::errorCallback);
 }
 RTC_C_EXPORT int rtcSetMessageCallback(int id, rtcMessageCallbackFunc cb) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -408,9 +431,11 @@ RTC_C_EXPORT int rtcSetMessageCallback(int id, rtcMessageCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetBufferedAmountLowCallback(int id, rtcBufferedAmountLowCallbackFunc cb) {
+	log::Defer deferLogs;
 	return setDcCallback(id, cb, &DataChannel::bufferedAmountLowCallback);
 }
 RTC_C_EXPORT int rtcSetAvailableCallback(int id, rtcAvailableCallbackFunc cb) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -498,41 +523,49 @@ RTC_C_EXPORT int rtcDelete(int id) {
 }
 
 RTC_C_EXPORT bool rtcIsOpen(int id) {
+	log::Defer deferLogs;
 	auto d = Registry::instance().getAs<DataChannel>(id, Entity::Kind::DataChannel);
 	return d && d->state() == DataChannel::State::Open;
 }
 
 RTC_C_EXPORT bool rtcIsClosed(int id) {
+	log::Defer deferLogs;
 	auto d = Registry::instance().getAs<DataChannel>(id, Entity::Kind::DataChannel);
 	return d && d->state() == DataChannel::State::Closed;
 }
 
 RTC_C_EXPORT int rtcMaxMessageSize(int id) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	return d ? d->maxMessageSize() : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcGetBufferedAmount(int id) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	return d ? d->bufferedAmount() : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcSetBufferedAmountLowThreshold(int id, int amount) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	return d ? d->setBufferedAmountLowThreshold(amount) : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcGetAvailableAmount(int id) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	return d ? d->availableAmount() : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT int rtcReceiveMessage(int id, char *buffer, int *size) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	return d ? d->receive(buffer, size) : RTC_ERR_INVALID;
 }
 
 RTC_C_EXPORT void rtcPreload(void) {
+	log::Defer deferLogs;
 	try {
 		initCrypto();
 		EventLoop::all();
@@ -544,6 +577,7 @@ RTC_C_EXPORT void rtcPreload(void) {
 }
 
 RTC_C_EXPORT void rtcCleanup(void) {
+	log::Defer deferLogs;
 	// Deletes whatever the user left, then stops every library thread and usrsctp, so that the
 	// library can be unloaded; the next call that needs them starts them again. Must not
 	// overlap any other call into the library.
@@ -586,6 +620,7 @@ RTC_C_EXPORT int rtcSetSctpSettings(const rtcSctpSettings *settings) {
 }
 
 RTC_C_EXPORT int rtcSetThreadPoolSize(unsigned int count) {
+	log::Defer deferLogs;
 	// The number of event loops; effective only before the library starts its threads.
 	// Callbacks of one peer connection and its channels always run on one loop, in order.
 	rtcimpl::EventLoop::setPoolSize(count);

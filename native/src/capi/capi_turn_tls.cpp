@@ -11,6 +11,7 @@
 extern "C" {
 
 RTC_C_EXPORT int rtcSetTurnCaFile(const char *pemFile) {
+	rtcimpl::log::Defer deferLogs;
 	try {
 		std::string error;
 		if (!rtcimpl::TurnTlsTunnel::setExtraCaFile(pemFile ? pemFile : "", &error)) {

@@ -1,4 +1,5 @@
 #include "common/event_loop.hpp"
+#include "common/log.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -160,13 +161,20 @@ void EventLoop::run() {
 	// within tens of microseconds, and waking a sleeping thread costs about as much again
 	// (much more on idle virtual CPUs). An idle loop sleeps in poll() and costs nothing.
 	const auto spinWindow = std::chrono::microseconds(spinMicros());
+	// Lines written during an iteration reach the application's log callback once it returns,
+	// when no lock is held: neither the library's own nor the ones libnice and usrsctp hold
+	// while they call in (libnice's debug hook, usrsctp's packet output); see log::Defer.
+	auto iterate = [this](bool mayBlock) {
+		log::Defer deferLogs;
+		return g_main_context_iteration(mContext, mayBlock ? TRUE : FALSE);
+	};
 	while (!mQuit.load(std::memory_order_acquire)) {
-		g_main_context_iteration(mContext, TRUE);
+		iterate(true);
 		if (spinWindow.count() == 0)
 			continue;
 		auto until = std::chrono::steady_clock::now() + spinWindow;
 		while (std::chrono::steady_clock::now() < until && !mQuit.load(std::memory_order_relaxed))
-			if (g_main_context_iteration(mContext, FALSE))
+			if (iterate(false))
 				until = std::chrono::steady_clock::now() + spinWindow;
 	}
 	g_main_context_pop_thread_default(mContext);

@@ -14,6 +14,23 @@ void init(rtcLogLevel level, rtcLogCallbackFunc cb);
 void write(rtcLogLevel level, const std::string &message);
 inline bool enabled(rtcLogLevel level) { return int(level) <= gLevel.load(std::memory_order_relaxed); }
 
+// The log sink is the application's callback, and no lock may be held while an application
+// callback runs: one that calls back into the API would deadlock on the lock its line was written
+// under (the SCTP send lock, the peer connection's, libnice's agent lock in its debug hook,
+// usrsctp's while it outputs packets). Lines written on a thread while a Defer lives there are held
+// and written when the outermost one ends. The outermost scopes are where no lock can be held:
+// every C API entry point (capi.cpp) and every event-loop iteration (event_loop.cpp), which
+// between them run all of the library's code. At most kMaxDeferredLines are held per thread; the
+// rest are counted and reported in one line.
+class Defer {
+public:
+	Defer();
+	~Defer();
+	Defer(const Defer &) = delete;
+	Defer &operator=(const Defer &) = delete;
+};
+constexpr size_t kMaxDeferredLines = 1024;
+
 } // namespace rtcimpl::log
 
 // Formatting happens only when the level is enabled.
