@@ -12,7 +12,7 @@ namespace WebRtcNative.Bench;
 internal static class PlotWan
 {
     private const int W = 1000, H = 500;
-    private static readonly (byte, byte, byte)[] Colors = { (31, 119, 180), (230, 110, 20), (44, 160, 44), (150, 150, 150) };
+    private static readonly (byte, byte, byte)[] Colors = { (31, 119, 180), (230, 110, 20), (44, 160, 44), (150, 150, 150), (214, 39, 40) };
     private static readonly (byte R, byte G, byte B) Grid = (225, 225, 225), Ink = (40, 40, 40);
 
     public static void FromJson(JsonNode root, string pngPath)
@@ -59,7 +59,8 @@ internal static class PlotWan
         for (int s = 0; s < series.Count; s++)
             Plot.Series(img, series[s].Values, X, Y, Colors[s % Colors.Length], square: s % 2 == 1);
 
-        int lx = right - 420, ly = top + 6;
+        // Bottom left: the low-throughput corner at short RTTs stays empty on this plot.
+        int lx = left + 8, ly = bottom - (16 * series.Count + 8) - 6;
         img.Rect(lx, ly, 414, 16 * series.Count + 8, (255, 255, 255));
         for (int s = 0; s < series.Count; s++)
         {

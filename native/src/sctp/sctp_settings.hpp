@@ -10,8 +10,11 @@ struct Settings {
 	// per association while the path needs it, up to maxWindowSize (sctp/window_tuner.hpp).
 	// They are limits, not allocations: an idle association holds no buffer memory. The send
 	// side starts small because what usrsctp holds unsent is not in bufferedAmount's reach:
-	// on a slow path it is what a sender's high-water mark cannot see.
-	int recvBufferSize = 4 * 1024 * 1024;
+	// on a slow path it is what a sender's high-water mark cannot see. The receive window our
+	// INIT announces is also the peer's first ssthresh (usrsctp, and RFC 4960 7.2.1 allows it):
+	// 8 MiB lets slow start reach 42 MB/s at 200 ms RTT where 4 MiB stopped at 21 (issue 14,
+	// native/BENCHMARKS.md "Third pass"; 12 MiB and 32 MiB overran this host more often).
+	int recvBufferSize = 8 * 1024 * 1024;
 	int sendBufferSize = 1024 * 1024;
 	int maxWindowSize = 32 * 1024 * 1024; // 200 ms RTT at 100 MB/s needs 20 MB in flight
 	bool tuneRecv = true;
