@@ -449,20 +449,8 @@ void IceTransport::onGatheringDone(NiceAgent *, unsigned stream, void *self) {
 	t->checkNoPairs();
 }
 
-void IceTransport::onStateChanged(NiceAgent *, unsigned stream, unsigned component, unsigned state,
-                                  void *self) {
+void IceTransport::onStateChanged(NiceAgent *, unsigned stream, unsigned, unsigned state, void *self) {
 	auto t = static_cast<IceTransport *>(self);
-	// libnice emits a signal queued earlier from whichever call unlocks its agent next. One it
-	// queues without emitting (a TCP socket of the selected pair hanging up) can come out of a
-	// send on an application thread that holds our SCTP/DTLS locks: take it to the loop, where
-	// state changes belong, instead of running the peer connection's handlers under those locks.
-	if (!t->mLoop.isLoopThread()) {
-		t->mLoop.post([weak = t->weak_from_this(), stream, component, state] {
-			if (auto alive = weak.lock()) // (the agent may be gone by then; it is not used)
-				onStateChanged(nullptr, stream, component, state, alive.get());
-		});
-		return;
-	}
 	// The replaced stream's pair may die or fail meanwhile: the new stream's state is the one.
 	if (t->mClosed || stream != t->mStream)
 		return;
