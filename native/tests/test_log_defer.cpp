@@ -1,7 +1,8 @@
 // Unit tests of log::Defer (native/src/common/log.hpp): lines written while a Defer lives reach
 // the application's callback only when the outermost one ends, in order, at most
 // kMaxDeferredLines of them plus one line counting the rest; a callback that logs again (as one
-// calling back into the API may) is not lost and does not recurse into the held list.
+// calling back into the API may) is not lost and does not recurse into the held list; lines held
+// when the logger stops are not written.
 #include "common/log.hpp"
 
 #include <string>
@@ -66,6 +67,16 @@ int main() {
 	g_lines.clear();
 	LOG_INFO("after");
 	CHECK(g_lines.size() == 1); // nothing left held, nothing held any more
+
+	// Lines held when the logger is stopped are not written afterwards (the managed layer stops
+	// it on shutdown; they used to reach the callback or stdout anyway).
+	g_lines.clear();
+	{
+		log::Defer outer;
+		LOG_WARNING("held, then stopped");
+		log::init(RTC_LOG_NONE, collect);
+	}
+	CHECK(g_lines.empty());
 
 	log::init(RTC_LOG_NONE, nullptr);
 	std::printf("test_log_defer: %d checks, %d failed\n", g_checks, g_failures);

@@ -29,42 +29,54 @@ void init(rtcLogLevel level, rtcLogCallbackFunc cb) {
 }
 
 namespace {
-struct Deferred {
-	int depth = 0;
+// Trivially destructible on purpose: a thread_local with a destructor is destroyed before atexit
+// handlers and static destructors run (glibc), so an API call made from one of them (a host's
+// static wrapper calling rtcCleanup) would write into freed memory; it would also pin the library
+// while any thread that called the API lives. The held lines live on the heap only while a
+// scope holds some, and go with the outermost scope.
+struct Held {
 	std::vector<std::pair<rtcLogLevel, std::string>> lines;
 	size_t dropped = 0;
 };
-thread_local Deferred tDeferred;
+thread_local int tDepth = 0;
+thread_local Held *tHeld = nullptr;
 
 void emit(rtcLogLevel level, const std::string &message);
 } // namespace
 
-Defer::Defer() { ++tDeferred.depth; }
+Defer::Defer() { ++tDepth; }
 
 Defer::~Defer() {
-	if (--tDeferred.depth > 0 || (tDeferred.lines.empty() && tDeferred.dropped == 0))
+	if (--tDepth > 0 || !tHeld)
 		return;
-	// Swapped out first: a callback that logs again (or takes a lock with its own Defer) starts
-	// from an empty list.
-	std::vector<std::pair<rtcLogLevel, std::string>> lines;
-	lines.swap(tDeferred.lines);
-	size_t dropped = std::exchange(tDeferred.dropped, 0);
-	for (const auto &[level, message] : lines)
-		emit(level, message);
-	if (dropped > 0)
-		emit(RTC_LOG_WARNING, std::to_string(dropped) + " log line(s) dropped: more than " +
-		                          std::to_string(kMaxDeferredLines) + " written in one call or loop iteration");
-	lines.clear();
-	if (tDeferred.lines.empty())
-		tDeferred.lines.swap(lines); // keep the capacity: no allocation next time
+	// Taken out first: a callback that logs again (or calls the API, which opens its own scope)
+	// starts from nothing held.
+	Held *held = std::exchange(tHeld, nullptr);
+	try {
+		for (const auto &[level, message] : held->lines)
+			emit(level, message);
+		if (held->dropped > 0)
+			emit(RTC_LOG_WARNING, std::to_string(held->dropped) + " log line(s) dropped: more than " +
+			                          std::to_string(kMaxDeferredLines) +
+			                          " written in one call or loop iteration");
+	} catch (...) {
+		// A destructor must not throw (out of memory, or a callback that threw): the rest is lost.
+	}
+	delete held;
 }
 
 void write(rtcLogLevel level, const std::string &message) {
-	if (tDeferred.depth > 0) {
-		if (tDeferred.lines.size() < kMaxDeferredLines)
-			tDeferred.lines.emplace_back(level, message);
-		else
-			++tDeferred.dropped;
+	// Only the application's callback needs the wait; the stdout sink takes no library lock.
+	if (tDepth > 0 && gCallback.load()) {
+		try {
+			if (!tHeld)
+				tHeld = new Held();
+			if (tHeld->lines.size() < kMaxDeferredLines)
+				tHeld->lines.emplace_back(level, message);
+			else
+				++tHeld->dropped;
+		} catch (...) {
+		}
 		return;
 	}
 	emit(level, message);
@@ -72,6 +84,8 @@ void write(rtcLogLevel level, const std::string &message) {
 
 namespace {
 void emit(rtcLogLevel level, const std::string &message) {
+	if (!enabled(level)) // held lines of a logger stopped (or quietened) meanwhile
+		return;
 	if (auto cb = gCallback.load()) {
 		cb(level, message.c_str());
 		return;

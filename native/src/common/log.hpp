@@ -20,8 +20,9 @@ inline bool enabled(rtcLogLevel level) { return int(level) <= gLevel.load(std::m
 // usrsctp's while it outputs packets). Lines written on a thread while a Defer lives there are held
 // and written when the outermost one ends. The outermost scopes are where no lock can be held:
 // every C API entry point (capi.cpp) and every event-loop iteration (event_loop.cpp), which
-// between them run all of the library's code. At most kMaxDeferredLines are held per thread; the
-// rest are counted and reported in one line.
+// between them run all of the library's code. Only lines for an application callback are held
+// (the stdout sink takes no library lock), and held lines are dropped if the logger stops first.
+// At most kMaxDeferredLines are held per thread; the rest are counted and reported in one line.
 class Defer {
 public:
 	Defer();
