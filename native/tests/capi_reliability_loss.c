@@ -303,6 +303,22 @@ int main(void) {
 	printf("%s: maxRetransmits 0: %ld/%d delivered (%.1f%% lost), 0 corrupt, 0 duplicated\n",
 	       TEST_NAME, got, REXMIT_COUNT, 100.0 * (REXMIT_COUNT - got) / REXMIT_COUNT);
 
+	/* Phase 4 starts on an idle association: at 20 % loss the unreliable burst above can still
+	 * be queued in usrsctp (cwnd collapsed) when its tracker gives up, and lifetime messages
+	 * queued behind it expire in our own queue before they are sent (22 of 100 delivered once
+	 * in CI), which is the lifetime working, not what this phase measures. */
+	double idle_deadline = now_s() + 60;
+	int idle_polls = 0;
+	while (idle_polls < 3 && now_s() < idle_deadline) {
+		rtcStats st;
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		CHECK_EQ(rtcGetStats(p.a.pc, &st), RTC_ERR_SUCCESS);
+		idle_polls = (st.sctpUnackedChunks == 0 && rtcGetBufferedAmount(rx) == 0) ? idle_polls + 1 : 0;
+		sleep_ms(100);
+	}
+	CHECK(idle_polls == 3);
+
 	/* 4. maxPacketLifeTime. Steady phase (first third): nothing older than the lifetime plus the
 	 * path's one-way delay is delivered, and the lost packets (5 % or more, while the lifetime
 	 * is below the RTT) are abandoned, not retransmitted late.
