@@ -19,7 +19,7 @@ using namespace rtcimpl;
 
 namespace {
 
-// Every entry point (here and in each function below that does not go through guard) holds the
+// Every entry point (through guard, setPcCallback/setDcCallback, or a Defer of its own) holds the
 // lines the library writes until it returns: by then no library lock is held, so the
 // application's log callback may call the API again (see log::Defer).
 template <typename F> int guard(const char *fn, F &&f) {
@@ -95,6 +95,7 @@ template <typename T, typename F> int fillVersioned(T *out, F &&fill) {
 }
 
 template <typename Cb> int setPcCallback(int pc, Cb cb, std::atomic<Cb> PeerConnection::*field) {
+	log::Defer deferLogs;
 	auto p = getPc(pc);
 	if (!p)
 		return RTC_ERR_INVALID;
@@ -103,6 +104,7 @@ template <typename Cb> int setPcCallback(int pc, Cb cb, std::atomic<Cb> PeerConn
 }
 
 template <typename Cb> int setDcCallback(int id, Cb cb, std::atomic<Cb> DataChannel::*field) {
+	log::Defer deferLogs;
 	auto d = getDc(id);
 	if (!d)
 		return RTC_ERR_INVALID;
@@ -208,31 +210,24 @@ RTC_C_EXPORT int rtcDeletePeerConnection(int pc) {
 }
 
 RTC_C_EXPORT int rtcSetLocalDescriptionCallback(int pc, rtcDescriptionCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::descriptionCallback);
 }
 RTC_C_EXPORT int rtcSetLocalCandidateCallback(int pc, rtcCandidateCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::candidateCallback);
 }
 RTC_C_EXPORT int rtcSetStateChangeCallback(int pc, rtcStateChangeCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::stateCallback);
 }
 RTC_C_EXPORT int rtcSetIceStateChangeCallback(int pc, rtcIceStateChangeCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::iceStateCallback);
 }
 RTC_C_EXPORT int rtcSetGatheringStateChangeCallback(int pc, rtcGatheringStateCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::gatheringStateCallback);
 }
 RTC_C_EXPORT int rtcSetSignalingStateChangeCallback(int pc, rtcSignalingStateCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::signalingStateCallback);
 }
 RTC_C_EXPORT int rtcSetDataChannelCallback(int pc, rtcDataChannelCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setPcCallback(pc, cb, &PeerConnection::dataChannelCallback);
 }
 
@@ -345,7 +340,6 @@ RTC_C_EXPORT int rtcGetRemoteMaxMessageSize(int pc) {
 }
 
 RTC_C_EXPORT int rtcCreateDataChannel(int pc, const char *label) {
-	log::Defer deferLogs;
 	return rtcCreateDataChannelEx(pc, label, nullptr);
 }
 
@@ -419,7 +413,6 @@ RTC_C_EXPORT int rtcSetClosedCallback(int id, rtcClosedCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetErrorCallback(int id, rtcErrorCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setDcCallback(id, cb, &DataChannel::errorCallback);
 }
 RTC_C_EXPORT int rtcSetMessageCallback(int id, rtcMessageCallbackFunc cb) {
@@ -431,7 +424,6 @@ RTC_C_EXPORT int rtcSetMessageCallback(int id, rtcMessageCallbackFunc cb) {
 	return RTC_ERR_SUCCESS;
 }
 RTC_C_EXPORT int rtcSetBufferedAmountLowCallback(int id, rtcBufferedAmountLowCallbackFunc cb) {
-	log::Defer deferLogs;
 	return setDcCallback(id, cb, &DataChannel::bufferedAmountLowCallback);
 }
 RTC_C_EXPORT int rtcSetAvailableCallback(int id, rtcAvailableCallbackFunc cb) {

@@ -41,7 +41,20 @@ struct Held {
 thread_local int tDepth = 0;
 thread_local Held *tHeld = nullptr;
 
-void emit(rtcLogLevel level, const std::string &message);
+void emit(rtcLogLevel level, const std::string &message) {
+	if (!enabled(level)) // held lines of a logger stopped (or quietened) meanwhile
+		return;
+	if (auto cb = gCallback.load()) {
+		cb(level, message.c_str());
+		return;
+	}
+	static std::mutex stdoutMutex; // keep lines whole when several threads log
+	static const auto start = std::chrono::steady_clock::now();
+	double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+	std::lock_guard lock(stdoutMutex);
+	std::fprintf(stdout, "rtc %10.6f %-7s %s\n", t, levelName(level), message.c_str());
+	std::fflush(stdout);
+}
 } // namespace
 
 Defer::Defer() { ++tDepth; }
@@ -81,22 +94,5 @@ void write(rtcLogLevel level, const std::string &message) {
 	}
 	emit(level, message);
 }
-
-namespace {
-void emit(rtcLogLevel level, const std::string &message) {
-	if (!enabled(level)) // held lines of a logger stopped (or quietened) meanwhile
-		return;
-	if (auto cb = gCallback.load()) {
-		cb(level, message.c_str());
-		return;
-	}
-	static std::mutex stdoutMutex; // keep lines whole when several threads log
-	static const auto start = std::chrono::steady_clock::now();
-	double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-	std::lock_guard lock(stdoutMutex);
-	std::fprintf(stdout, "rtc %10.6f %-7s %s\n", t, levelName(level), message.c_str());
-	std::fflush(stdout);
-}
-} // namespace
 
 } // namespace rtcimpl::log
