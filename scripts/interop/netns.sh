@@ -12,11 +12,11 @@
 set -uo pipefail
 A=wrn-a B=wrn-b
 loss_report() {
-	local ns=$1 rules dropped sent
+	local ns=$1 rules dropped passed
 	rules=$(ip netns exec "$ns" nft list chain inet wrnloss in 2>/dev/null) || return 0
 	dropped=$(printf '%s\n' "$rules" | sed -n 's/.*counter packets \([0-9]*\) .*drop.*/\1/p' | head -n1)
-	sent=$(printf '%s\n' "$rules" | sed -n 's/.*counter packets \([0-9]*\) .*accept.*/\1/p' | head -n1)
-	echo "nft-loss: $ns dropped ${dropped:-0} of $(( ${dropped:-0} + ${sent:-0} )) UDP packets received on the veth"
+	passed=$(printf '%s\n' "$rules" | sed -n 's/.*counter packets \([0-9]*\) .*accept.*/\1/p' | head -n1)
+	echo "nft-loss: $ns dropped ${dropped:-0} of $(( ${dropped:-0} + ${passed:-0} )) UDP packets received on the veth"
 }
 down() {
 	for ns in $A $B; do
